@@ -1,0 +1,33 @@
+"""sk_genre: scikit-learn compatible music genre classification.
+
+``import sk_genre`` stays light: keras (and its backend) is imported only when
+a network class is first used (``sk_genre.DenseClassifier``,
+``make_pipeline()`` with a network, ``sk_genre.models``).
+"""
+
+from ._version import __version__
+from .exceptions import AudioDecodeError
+from .features import MFCCTransformer
+from .pipeline import make_pipeline
+
+__all__ = [
+    "AudioDecodeError",
+    "DenseClassifier",
+    "MFCCTransformer",
+    "__version__",
+    "make_pipeline",
+]
+
+_LAZY = {"DenseClassifier": "sk_genre.models"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sk_genre' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

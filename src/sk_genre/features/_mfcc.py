@@ -1,0 +1,142 @@
+"""MFCC summary features (mean, std, ... of each coefficient over a clip)."""
+
+from numbers import Integral, Real
+
+import librosa
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from ._base import ClipFeatureTransformer
+from ._summary import check_stats, summarize, summary_names
+
+__all__ = ["MFCCTransformer"]
+
+
+class MFCCTransformer(ClipFeatureTransformer):
+    """Summary statistics of the MFCCs of each clip.
+
+    Computes the mel-frequency cepstral coefficients of every clip with
+    :func:`librosa.feature.mfcc` (power mel spectrogram -> dB -> DCT-II,
+    orthonormal) and reduces each coefficient over time with the chosen
+    statistics. One row per clip; the number of rows never changes.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Sampling rate in Hz. Files are resampled to it; waveforms passed as
+        arrays must already be sampled at it.
+    n_mfcc : int, default=20
+        Number of coefficients.
+    n_fft : int, default=2048
+        FFT window length in samples. Clips shorter than ``n_fft`` samples are
+        zero-padded to ``n_fft``.
+    hop_length : int, default=512
+        Hop between frames in samples.
+    n_mels : int, default=128
+        Number of mel bands the DCT is taken over.
+    fmin : float, default=0.0
+        Lowest mel band edge in Hz.
+    fmax : float or None, default=None
+        Highest mel band edge in Hz; ``None`` means ``sr / 2``.
+    stats : tuple of str, default=("mean", "std")
+        Statistics over frames, from ``"mean", "std", "var", "min", "max",
+        "median"``.
+    n_jobs : int or None, default=None
+        Clips processed in parallel by joblib (``None``: 1 unless inside a
+        :func:`joblib.parallel_config` context; ``-1``: all cores).
+    verbose : int, default=1
+        Show a progress bar for batches that take longer than a few seconds;
+        ``0`` turns it off.
+
+    Attributes
+    ----------
+    n_features_out_ : int
+        ``n_mfcc * len(stats)``.
+    n_features_in_ : int
+        Samples per clip, set only when ``fit`` was given a 2-D waveform array.
+
+    See Also
+    --------
+    sk_genre.io.check_clips : the accepted input forms.
+
+    References
+    ----------
+    .. [1] librosa.feature.mfcc, https://librosa.org/doc/0.11.0/generated/librosa.feature.mfcc.html
+    .. [2] S. Davis and P. Mermelstein, "Comparison of parametric representations
+       for monosyllabic word recognition in continuously spoken sentences",
+       IEEE Trans. ASSP 28(4), 1980.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_genre import MFCCTransformer
+    >>> t = np.arange(22050) / 22050
+    >>> X = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 880 * t)])
+    >>> mfcc = MFCCTransformer(n_mfcc=13).fit(X)
+    >>> mfcc.transform(X).shape
+    (2, 26)
+    >>> mfcc.get_feature_names_out()[:2].tolist()
+    ['mfcc00_mean', 'mfcc00_std']
+    """
+
+    _parameter_constraints: dict = {
+        **ClipFeatureTransformer._parameter_constraints,
+        "n_mfcc": [Interval(Integral, 1, None, closed="left")],
+        "n_fft": [Interval(Integral, 1, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+        "stats": [tuple, list, str],
+    }
+
+    def __init__(
+        self,
+        *,
+        sr=22050,
+        n_mfcc=20,
+        n_fft=2048,
+        hop_length=512,
+        n_mels=128,
+        fmin=0.0,
+        fmax=None,
+        stats=("mean", "std"),
+        n_jobs=None,
+        verbose=1,
+    ):
+        self.sr = sr
+        self.n_mfcc = n_mfcc
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.stats = stats
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _check_params(self):
+        check_stats(self.stats, type(self).__name__)
+        if self.n_mfcc > self.n_mels:
+            raise ValueError(f"n_mfcc must be <= n_mels ({self.n_mels}); got {self.n_mfcc}")
+        if self.fmax is not None and self.fmax > self.sr / 2:
+            raise ValueError(f"fmax must be <= sr / 2 ({self.sr / 2} Hz); got {self.fmax}")
+
+    def _features(self, y):
+        if y.shape[0] < self.n_fft:
+            y = np.pad(y, (0, self.n_fft - y.shape[0]))
+        mfcc = librosa.feature.mfcc(
+            y=y,
+            sr=self.sr,
+            n_mfcc=self.n_mfcc,
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+            n_mels=self.n_mels,
+            fmin=self.fmin,
+            fmax=self.fmax,
+        )
+        return summarize(mfcc, check_stats(self.stats, type(self).__name__))
+
+    def _feature_names(self):
+        rows = [f"mfcc{i:02d}" for i in range(self.n_mfcc)]
+        return summary_names(rows, check_stats(self.stats, type(self).__name__))

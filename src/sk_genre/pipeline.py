@@ -1,0 +1,81 @@
+"""make_pipeline: one scikit-learn Pipeline from audio (or features) to genre."""
+
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from .features import MFCCTransformer
+
+__all__ = ["make_pipeline", "FEATURES", "MODELS"]
+
+#: Names accepted by ``make_pipeline(features=...)``.
+FEATURES = ("mfcc", None)
+#: Names accepted by ``make_pipeline(model=...)``: the dense seed presets.
+MODELS = ("baseline", "regularized", "dnn")
+
+
+def make_pipeline(
+    features="mfcc", model="dnn", *, sr=22050, n_jobs=None, random_state=None, verbose=1
+):
+    """Build a genre classification Pipeline: features -> StandardScaler -> network.
+
+    Parameters
+    ----------
+    features : {"mfcc"}, None or transformer, default="mfcc"
+        ``"mfcc"``: :class:`~sk_genre.MFCCTransformer` (20 MFCCs, mean and
+        std; input is audio paths or waveforms). ``None``: no feature step,
+        the input is already a feature matrix (e.g. the bundled GTZAN table).
+        A transformer instance is used as given.
+    model : {"baseline", "regularized", "dnn"} or classifier, default="dnn"
+        A seed network preset of :class:`~sk_genre.models.DenseClassifier`
+        (see :meth:`~sk_genre.models.DenseClassifier.from_preset`), or any
+        scikit-learn classifier instance.
+    sr : int, default=22050
+        Sampling rate in Hz of the feature step.
+    n_jobs : int or None, default=None
+        Parallel clips in the feature step (joblib).
+    random_state : int, RandomState or None, default=None
+        Seed of the network (initialisation, dropout, shuffling, hold-out).
+    verbose : int, default=1
+        Progress bar of the feature step on slow batches; 0 for silence.
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        Steps ``"features"`` (unless ``features=None``), ``"scaler"``,
+        ``"model"``; grid-search names look like ``"features__n_mfcc"`` and
+        ``"model__dropout"``. One row per track in and out.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``features`` or ``model`` name.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sk_genre import make_pipeline
+    >>> from sk_genre.datasets import load_audio_folder
+    >>> tracks = load_audio_folder("gtzan-mini")  # doctest: +SKIP
+    >>> pipe = make_pipeline(random_state=0)  # doctest: +SKIP
+    >>> cross_val_score(pipe, tracks.paths, tracks.target, cv=3)  # doctest: +SKIP
+    """
+    steps = []
+    if isinstance(features, BaseEstimator):
+        steps.append(("features", features))
+    elif features == "mfcc":
+        steps.append(("features", MFCCTransformer(sr=sr, n_jobs=n_jobs, verbose=verbose)))
+    elif features is not None:
+        raise ValueError(f"features must be one of {FEATURES} or a transformer; got {features!r}")
+    steps.append(("scaler", StandardScaler()))
+
+    if isinstance(model, BaseEstimator):
+        clf = model
+    elif model in MODELS:
+        from .models import DenseClassifier  # imports keras: only when a network is built
+
+        clf = DenseClassifier.from_preset(model, random_state=random_state)
+    else:
+        raise ValueError(f"model must be one of {MODELS} or a classifier; got {model!r}")
+    steps.append(("model", clf))
+    return Pipeline(steps)
