@@ -2,8 +2,10 @@
 
 A subclass implements ``_features(y)`` (one mono float32 waveform at ``sr`` Hz
 -> one 1-D feature vector) and ``_feature_names()``. This base decodes each
-clip once, maps clips over joblib workers (BLAS pinned to one thread inside
-workers) and shows a tqdm bar when a batch is slow.
+clip once, maps clips over joblib workers and shows a tqdm bar when a batch is
+slow. BLAS runs single-threaded for every clip, in workers and in the serial
+path alike: parallelism is over clips, and multi-threaded BLAS sums in another
+order (about 1e-7 apart), so n_jobs=1 and n_jobs=2 give identical features.
 """
 
 from numbers import Integral
@@ -23,14 +25,19 @@ PROGRESS_DELAY = 3.0
 _controller = None
 
 
-def _pinned(func, *args):
-    """Run ``func`` with BLAS/OpenMP pools limited to one thread (inside workers)."""
+def _single_threaded():
+    """Context manager limiting BLAS/OpenMP pools to one thread (threadpoolctl)."""
     global _controller
     if _controller is None:
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
-    with _controller.limit(limits=1):
+    return _controller.limit(limits=1)
+
+
+def _pinned(func, *args):
+    """Run ``func`` single-threaded (in a joblib worker)."""
+    with _single_threaded():
         return func(*args)
 
 
@@ -113,9 +120,8 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
 
     def _map(self, clips):
         tasks = ((clip, i) for i, clip in enumerate(clips))
-        show = bool(self.verbose)
         if effective_n_jobs(self.n_jobs) == 1:
-            results = (self._clip_features(clip, i) for clip, i in tasks)
+            results = (_pinned(self._clip_features, clip, i) for clip, i in tasks)
         else:
             results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
                 delayed(_pinned)(self._clip_features, clip, i) for clip, i in tasks
@@ -125,7 +131,7 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
             total=len(clips),
             desc=type(self).__name__,
             unit="clip",
-            disable=not show,
+            disable=not self.verbose,
             delay=PROGRESS_DELAY,
             leave=False,
         )

@@ -107,6 +107,30 @@ class GenreKerasClassifier(KerasClassifier):
         tags.target_tags.required = True
         return tags
 
+    def predict_proba(self, X, **kwargs):
+        """Genre probabilities of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, ...)
+            As for ``fit``.
+        **kwargs
+            Passed to :meth:`keras.Model.predict`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_rows, n_classes)
+            Columns follow ``classes_``. Always 2-D (scikeras 0.13 squeezes a
+            single row to 1-D).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            ``fit`` was not called.
+        """
+        proba = super().predict_proba(X, **kwargs)
+        return proba.reshape(-1, len(self.classes_))
+
     def _seed(self):
         """The integer seed for this fit, or None (unseeded)."""
         rs = self.random_state
@@ -145,7 +169,9 @@ class GenreKerasClassifier(KerasClassifier):
 
     def _holdout(self, y):
         """Indices (train, validation) of a stratified split of the encoded ``y``."""
-        labels = y if y.ndim == 1 else np.argmax(y, axis=1)
+        # scikeras encodes sparse targets as (n, 1) and one-hot ones as (n, n_classes)
+        labels = y.reshape(len(y), -1)
+        labels = labels[:, 0] if labels.shape[1] == 1 else np.argmax(labels, axis=1)
         seed = self._seed()
         splitter = StratifiedShuffleSplit(
             n_splits=1, test_size=self.validation_fraction, random_state=seed

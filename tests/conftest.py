@@ -1,0 +1,74 @@
+"""Shared fixtures: synthetic audio for unit tests, real GTZAN audio for integration tests.
+
+The real data lives beside the project in ../shared/data (never in the repo);
+set SK_GENRE_DATA to the folder that holds gtzan-mini/ to use another copy.
+"""
+
+import csv
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from sklearn.utils import Bunch
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SK_GENRE_DATA", REPO.parent / "shared" / "data"))
+GTZAN_MINI = DATA / "gtzan-mini"
+SR = 22050
+
+
+def sine(freq=440.0, seconds=1.0, sr=SR, amplitude=0.5):
+    """A float32 sine wave."""
+    t = np.arange(int(seconds * sr)) / sr
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def music_like(seconds=2.0, sr=SR, seed=0):
+    """Harmonics, clicks and noise: a waveform with texture in every MFCC band."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    y = sum(np.sin(2 * np.pi * f * t) / k for k, f in enumerate([220, 330, 440, 880], 1))
+    y += 0.1 * rng.standard_normal(t.size)
+    y[:: sr // 4] += 1.0
+    return (0.3 * y / np.abs(y).max()).astype(np.float32)
+
+
+def write_audio(path, y, sr=SR, subtype=None):
+    """Write ``y`` (n_samples,) or (n_samples, n_channels) with soundfile; return the path."""
+    sf.write(path, y, sr, subtype=subtype)
+    return Path(path)
+
+
+@pytest.fixture(scope="session")
+def gtzan_mini():
+    """The real GTZAN subset: paths, genres, stems and fault-filtered split, from manifest.csv."""
+    manifest = GTZAN_MINI / "manifest.csv"
+    if not manifest.is_file():
+        pytest.skip(
+            f"real GTZAN audio not found at {GTZAN_MINI} "
+            "(set SK_GENRE_DATA to the folder that holds gtzan-mini/)"
+        )
+    with manifest.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return Bunch(
+        root=GTZAN_MINI,
+        paths=[str(GTZAN_MINI / r["file"]) for r in rows],
+        target=np.array([r["genre"] for r in rows], dtype=object),
+        stems=np.array([r["stem"] for r in rows], dtype=object),
+        ff_split=np.array([r["ff_split"] for r in rows], dtype=object),
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_model(gtzan_mini, tmp_path_factory):
+    """Path of a pipeline trained with `sk-genre train` on gtzan-mini (once per session)."""
+    from sk_genre.cli import main
+
+    path = tmp_path_factory.mktemp("model") / "gtzan-mini.joblib"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # manifest.csv is skipped
+        assert main(["train", str(gtzan_mini.root), "-o", str(path), "--random-state", "0"]) == 0
+    return path

@@ -1,0 +1,134 @@
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.datasets import make_classification
+from sklearn.model_selection import StratifiedKFold, check_cv
+
+from sk_genre.models import DENSE_PRESETS, DenseClassifier, build_dense_network
+
+GENRES = np.array(["blues", "jazz", "rock"])
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        300, 20, n_informative=10, n_classes=3, class_sep=2.0, random_state=0
+    )
+    return X.astype(np.float32), GENRES[y]
+
+
+def test_import_does_not_import_keras():
+    code = "import sys, sk_genre; assert 'keras' not in sys.modules; assert 'jax' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_backend_chosen_when_unset(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env["KERAS_HOME"] = str(tmp_path)  # no keras.json naming a backend
+    code = "import sk_genre.models, keras; print(keras.backend.backend())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "jax"
+
+
+def test_is_a_stratifying_classifier(data):
+    clf = DenseClassifier()
+    assert is_classifier(clf)
+    assert isinstance(check_cv(5, data[1], classifier=is_classifier(clf)), StratifiedKFold)
+
+
+def test_flat_params_clone_and_set():
+    clf = DenseClassifier(hidden_layer_sizes=(32,), dropout=0.2, random_state=3)
+    params = clf.get_params()
+    for name in ("hidden_layer_sizes", "dropout", "l2", "batch_norm", "epochs", "batch_size",
+                 "learning_rate", "early_stopping", "patience", "restore_best_weights",
+                 "validation_fraction", "random_state", "verbose"):
+        assert name in params
+    twin = clone(clf).set_params(dropout=0.3)
+    assert twin.hidden_layer_sizes == (32,) and twin.dropout == 0.3 and clf.dropout == 0.2
+
+
+def test_learns_and_predicts(data):
+    X, y = data
+    clf = DenseClassifier(hidden_layer_sizes=(32, 16), epochs=30, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert clf.classes_.tolist() == GENRES.tolist()
+    proba = clf.predict_proba(X[:7])
+    assert proba.shape == (7, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    assert clf.predict_proba(X[:1]).shape == (1, 3)  # scikeras alone squeezes to (3,)
+    assert len(clf.history_["loss"]) == 30 and len(clf.history_["accuracy"]) == 30
+
+
+def test_random_state_makes_fits_identical(data):
+    X, y = data
+    params = dict(hidden_layer_sizes=(32,), epochs=5, batch_norm=True)
+    first = DenseClassifier(**params, random_state=7).fit(X, y).predict_proba(X)
+    second = DenseClassifier(**params, random_state=7).fit(X, y).predict_proba(X)
+    other = DenseClassifier(**params, random_state=8).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, other)
+
+
+def test_global_rng_untouched(data):
+    X, y = data
+    state = np.random.get_state()
+    DenseClassifier(hidden_layer_sizes=(8,), epochs=1, random_state=0).fit(X, y)
+    after = np.random.get_state()
+    assert state[0] == after[0] and np.array_equal(state[1], after[1]) and state[2] == after[2]
+
+
+def test_early_stopping_holds_out_a_stratified_fraction(data):
+    X, y = data
+    clf = DenseClassifier(
+        hidden_layer_sizes=(16,), epochs=300, early_stopping=True, patience=2,
+        validation_fraction=0.2, random_state=0,
+    )
+    clf.fit(X, y)
+    assert {"val_loss", "val_accuracy"} <= set(clf.history_)
+    assert len(clf.history_["loss"]) < 300  # it stopped
+    encoded = clf.target_encoder_.transform(y)
+    train, val = clf._holdout(encoded)
+    assert len(val) == 60 and len(np.intersect1d(train, val)) == 0
+    assert np.bincount(encoded[val].ravel().astype(int)).tolist() == [20, 20, 20]
+
+
+def test_early_stopping_needs_two_rows():
+    with pytest.raises(ValueError, match="at least 2 training rows"):
+        DenseClassifier(early_stopping=True, epochs=1).fit(np.zeros((1, 3)), ["rock"])
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [({"epochs": 0}, "epochs"), ({"validation_fraction": 1.5}, "validation_fraction"),
+     ({"l2": -1.0}, "l2")],
+)
+def test_bad_parameters(data, params, match):
+    with pytest.raises(ValueError, match=match):
+        DenseClassifier(**params).fit(*data)
+
+
+def test_presets_build_the_seed_networks():
+    import keras
+
+    clf = DenseClassifier.from_preset("regularized", random_state=1)
+    assert clf.hidden_layer_sizes == (128, 64, 32) and clf.l2 == 0.01 and clf.random_state == 1
+    model = build_dense_network(n_features=57, n_classes=10, **{
+        k: v for k, v in DENSE_PRESETS["regularized"].items() if k != "epochs"
+    })
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [128, 64, 32, 10]
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers) == 3
+    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [
+        0.5, 0.3, 0.3
+    ]
+    dnn = DenseClassifier.from_preset("dnn")
+    assert dnn.hidden_layer_sizes == (128, 256, 128) and dnn.early_stopping and dnn.patience == 10
+    with pytest.raises(ValueError, match="name must be one of"):
+        DenseClassifier.from_preset("resnet")
+    with pytest.raises(ValueError, match="one value per hidden layer"):
+        build_dense_network(n_features=4, n_classes=2, hidden_layer_sizes=(8, 8), dropout=(0.1,))
