@@ -2,7 +2,6 @@
 
 import re
 import subprocess
-import sys
 import sysconfig
 from pathlib import Path
 
@@ -43,7 +42,8 @@ def test_train_then_predict_real_files(trained_model, gtzan_mini):
     readme = REPO / "README.md"
     result = subprocess.run(
         [SK_GENRE, "predict", str(trained_model), str(rock), str(readme)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()

@@ -15,6 +15,23 @@ def test_wav_round_trip(tmp_path):
     np.testing.assert_array_equal(out, y)
 
 
+@pytest.mark.parametrize(
+    ("suffix", "subtype"),
+    [
+        (".wav", "PCM_16"),
+        (".flac", "PCM_16"),
+        (".ogg", "VORBIS"),
+        (".mp3", "MPEG_LAYER_III"),
+    ],
+)
+def test_decodes_each_format(tmp_path, suffix, subtype):
+    path = write_audio(tmp_path / f"tone{suffix}", sine(440, seconds=1.0), subtype=subtype)
+    y = load_audio(path)
+    assert y.dtype == np.float32 and abs(y.shape[0] - SR) < 0.1 * SR  # lossy codecs pad
+    spectrum = np.abs(np.fft.rfft(y))
+    assert np.argmax(spectrum) * SR / len(y) == pytest.approx(440, abs=3)
+
+
 def test_resamples_to_sr(tmp_path):
     path = write_audio(tmp_path / "tone44.wav", sine(1000, seconds=1.0, sr=44100), sr=44100)
     y = load_audio(path, sr=SR)

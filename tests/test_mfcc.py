@@ -1,4 +1,3 @@
-import csv
 from pathlib import Path
 
 import librosa
@@ -23,7 +22,12 @@ def test_matches_librosa_mfcc():
 def test_feature_names_follow_output_order():
     t = MFCCTransformer(n_mfcc=3, stats=("mean", "var")).fit(np.zeros((1, 4096)))
     assert t.get_feature_names_out().tolist() == [
-        "mfcc00_mean", "mfcc00_var", "mfcc01_mean", "mfcc01_var", "mfcc02_mean", "mfcc02_var",
+        "mfcc00_mean",
+        "mfcc00_var",
+        "mfcc01_mean",
+        "mfcc01_var",
+        "mfcc02_mean",
+        "mfcc02_var",
     ]
     assert t.n_features_out_ == 6
 
@@ -36,6 +40,22 @@ def test_input_forms_agree(tmp_path):
     np.testing.assert_array_equal(t.transform(clips), from_2d)
     np.testing.assert_array_equal(t.transform(paths), from_2d)
     np.testing.assert_array_equal(t.transform([str(p) for p in paths]), from_2d)
+
+
+def test_each_file_is_decoded_once_per_fit(tmp_path, monkeypatch):
+    import sk_genre.io
+
+    paths = [write_audio(tmp_path / f"c{i}.wav", music_like(0.5, seed=i)) for i in range(3)]
+    decoded = []
+    real_load_audio = sk_genre.io.load_audio
+
+    def counting_load_audio(path, **kwargs):
+        decoded.append(str(path))
+        return real_load_audio(path, **kwargs)
+
+    monkeypatch.setattr(sk_genre.io, "load_audio", counting_load_audio)
+    MFCCTransformer().fit_transform(paths)
+    assert sorted(decoded) == sorted(str(p) for p in paths)
 
 
 def test_clips_of_any_length():
@@ -96,7 +116,8 @@ def test_reproduces_gtzan_table_mfccs(gtzan_mini):
     row_of = {t: i for i, t in enumerate(table.track_ids)}
     paths = gtzan_mini.paths[::6]
     rows = [row_of[Path(p).stem] for p in paths]
-    columns = [table.feature_names.index(f"mfcc{k}_{s}") for k in range(1, 21) for s in ("mean", "var")]
+    names = [f"mfcc{k}_{stat}" for k in range(1, 21) for stat in ("mean", "var")]
+    columns = [table.feature_names.index(name) for name in names]
     ours = MFCCTransformer(stats=("mean", "var")).fit_transform(paths)
     theirs = table.data[np.ix_(rows, columns)]
     rel = np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1.0)

@@ -27,8 +27,10 @@ def test_steps_and_names():
     assert custom["features"].n_mfcc == 13 and isinstance(custom["model"], LogisticRegression)
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [({"features": "cqt"}, "features must"),
-                                               ({"model": "resnet"}, "model must")])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"features": "cqt"}, "features must"), ({"model": "resnet"}, "model must")],
+)
 def test_unknown_names(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_pipeline(**kwargs)
@@ -59,12 +61,15 @@ def test_grid_search_and_report(gtzan_mini):
     grid.fit(gtzan_mini.paths, gtzan_mini.target)
     assert set(grid.best_params_) == {"features__n_mfcc", "model__dropout"}
     assert grid.cv_results_["mean_test_score"].max() > 2 * CHANCE
-    report = classification_report(gtzan_mini.target, grid.predict(gtzan_mini.paths), output_dict=True)
+    y_pred = grid.predict(gtzan_mini.paths)
+    report = classification_report(gtzan_mini.target, y_pred, output_dict=True)
     assert set(gtzan_mini.target) <= set(report)
 
 
 @pytest.mark.real_data
-def test_saved_pipeline_predicts_identically_in_a_fresh_process(trained_model, gtzan_mini, tmp_path):
+def test_saved_pipeline_predicts_identically_in_a_fresh_process(
+    trained_model, gtzan_mini, tmp_path
+):
     paths = gtzan_mini.paths[::10]
     model = joblib.load(trained_model)
     expected = model.predict_proba(paths)

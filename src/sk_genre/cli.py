@@ -17,7 +17,8 @@ __all__ = ["main"]
 def _print_table(rows, file=None):
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=file)
+        cells = (str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip(), file=file)
 
 
 def _demo(args):
@@ -213,7 +214,9 @@ def _parser():
         "evaluate", help="classification report and confusion matrix on an audio tree"
     )
     evaluate.add_argument("model", metavar="MODEL", help="a model saved by 'sk-genre train'")
-    evaluate.add_argument("data_dir", metavar="DATA_DIR", help="folder with one sub-folder per genre")
+    evaluate.add_argument(
+        "data_dir", metavar="DATA_DIR", help="folder with one sub-folder per genre"
+    )
     evaluate.set_defaults(func=_evaluate)
 
     predict = sub.add_parser("predict", help="genre and top probabilities of audio files")

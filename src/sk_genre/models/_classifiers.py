@@ -32,13 +32,14 @@ def _seeded(seed):
     if seed is None:
         yield
         return
-    py_state, np_state = random.getstate(), np.random.get_state()
+    # keras.utils.set_random_seed reseeds NumPy's legacy global generator: save and restore it
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     keras.utils.set_random_seed(seed)
     try:
         yield
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
 
 
 class GenreKerasClassifier(KerasClassifier):
@@ -179,7 +180,9 @@ class GenreKerasClassifier(KerasClassifier):
         try:
             return next(splitter.split(np.zeros(len(labels)), labels))
         except ValueError:  # too few rows per class to stratify
-            splitter = ShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
+            splitter = ShuffleSplit(
+                n_splits=1, test_size=self.validation_fraction, random_state=seed
+            )
             return next(splitter.split(np.zeros(len(labels))))
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
