@@ -3,6 +3,7 @@
 import argparse
 import sys
 import time
+import warnings
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -242,11 +243,18 @@ def main(argv=None):
         still got results); 2 on a usage error.
     """
     args = _parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (AudioDecodeError, FileNotFoundError, ValueError) as exc:
-        print(f"sk-genre: error: {exc}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except (AudioDecodeError, FileNotFoundError, ValueError) as exc:
+            print(f"sk-genre: error: {exc}", file=sys.stderr)
+            return 2
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Print a warning as one plain line, without Python's source excerpt."""
+    print(f"sk-genre: warning: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":
