@@ -7,13 +7,15 @@ a network class is first used (``sk_genre.DenseClassifier``,
 
 from ._version import __version__
 from .exceptions import AudioDecodeError
-from .features import MFCCTransformer
+from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from .pipeline import make_pipeline
 
 __all__ = [
     "AudioDecodeError",
     "DenseClassifier",
     "MFCCTransformer",
+    "MelChunker",
+    "SpectralFeatureUnion",
     "__version__",
     "make_pipeline",
 ]

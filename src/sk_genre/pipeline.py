@@ -4,28 +4,40 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .features import MFCCTransformer
+from .features import MFCCTransformer, SpectralFeatureUnion
 
 __all__ = ["make_pipeline", "FEATURES", "MODELS"]
 
 #: Names accepted by ``make_pipeline(features=...)``.
-FEATURES = ("mfcc", None)
+FEATURES = ("mfcc", "spectral", "gtzan", None)
 #: Names accepted by ``make_pipeline(model=...)``: the dense seed presets.
 MODELS = ("baseline", "regularized", "dnn")
 
 
 def make_pipeline(
-    features="mfcc", model="baseline", *, sr=22050, n_jobs=None, random_state=None, verbose=1
+    features="mfcc",
+    model="baseline",
+    *,
+    sr=22050,
+    n_jobs=None,
+    memory=None,
+    random_state=None,
+    verbose=1,
 ):
     """Build a genre classification Pipeline: features -> StandardScaler -> network.
 
     Parameters
     ----------
-    features : {"mfcc"}, None or transformer, default="mfcc"
+    features : {"mfcc", "spectral", "gtzan"}, None or transformer, default="mfcc"
         ``"mfcc"``: :class:`~sk_genre.MFCCTransformer` (20 MFCCs, mean and
-        std; input is audio paths or waveforms). ``None``: no feature step,
-        the input is already a feature matrix (e.g. the bundled GTZAN table).
-        A transformer instance is used as given.
+        std). ``"spectral"``: :class:`~sk_genre.SpectralFeatureUnion` (every
+        feature, mean and std). ``"gtzan"``: ``SpectralFeatureUnion(include=
+        "gtzan")``, the 57 columns of the bundled GTZAN table, so a pipeline
+        fitted on the table with ``features=None`` and one with
+        ``features="gtzan"`` see the same columns. The input of these is audio
+        paths or waveforms. ``None``: no feature step, the input is already a
+        feature matrix (e.g. the bundled GTZAN table). A transformer instance
+        is used as given.
     model : {"baseline", "regularized", "dnn"} or classifier, default="baseline"
         A seed network preset of :class:`~sk_genre.models.DenseClassifier`
         (see :meth:`~sk_genre.models.DenseClassifier.from_preset`), or any
@@ -38,6 +50,10 @@ def make_pipeline(
         Sampling rate in Hz of the feature step.
     n_jobs : int or None, default=None
         Parallel clips in the feature step (joblib).
+    memory : str, os.PathLike, joblib.Memory or None, default=None
+        Per-clip feature cache of the feature step (see
+        :class:`~sk_genre.MFCCTransformer`); grid searches over the network
+        then decode and analyse each file once.
     random_state : int, RandomState or None, default=None
         Seed of the network (initialisation, dropout, shuffling, hold-out).
     verbose : int, default=1
@@ -68,7 +84,15 @@ def make_pipeline(
     if isinstance(features, BaseEstimator):
         steps.append(("features", features))
     elif features == "mfcc":
-        steps.append(("features", MFCCTransformer(sr=sr, n_jobs=n_jobs, verbose=verbose)))
+        steps.append(
+            ("features", MFCCTransformer(sr=sr, n_jobs=n_jobs, memory=memory, verbose=verbose))
+        )
+    elif features in ("spectral", "gtzan"):
+        include = "gtzan" if features == "gtzan" else "all"
+        union = SpectralFeatureUnion(
+            include=include, sr=sr, n_jobs=n_jobs, memory=memory, verbose=verbose
+        )
+        steps.append(("features", union))
     elif features is not None:
         raise ValueError(f"features must be one of {FEATURES} or a transformer; got {features!r}")
     steps.append(("scaler", StandardScaler()))

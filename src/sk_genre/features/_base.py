@@ -2,21 +2,28 @@
 
 A subclass implements ``_features(y)`` (one mono float32 waveform at ``sr`` Hz
 -> one 1-D feature vector) and ``_feature_names()``. This base decodes each
-clip once, maps clips over joblib workers and shows a tqdm bar when a batch is
-slow. BLAS runs single-threaded for every clip, in workers and in the serial
-path alike: parallelism is over clips, and multi-threaded BLAS sums in another
+clip once, maps clips over joblib workers (any joblib backend: loky, threads,
+Dask), caches per-clip features in a ``joblib.Memory`` keyed by the clip's
+content and the parameters, and shows a tqdm bar when a batch is slow.
+
+BLAS runs single-threaded for every clip, in workers and in the serial path
+alike: parallelism is over clips, and multi-threaded BLAS sums in another
 order (about 1e-7 apart), so n_jobs=1 and n_jobs=2 give identical features.
 """
 
+import hashlib
+import os
 from numbers import Integral
 
+import joblib
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted, check_memory
 from tqdm.auto import tqdm
 
+from .._version import __version__
 from ..io import check_clips, load_clip
 
 #: A progress bar appears only when a batch runs longer than this (seconds).
@@ -41,6 +48,53 @@ def _pinned(func, *args):
         return func(*args)
 
 
+def _extract(transformer, clip, index):
+    """Decode (if a path) and compute the features of one clip."""
+    return transformer._features(load_clip(clip, sr=transformer.sr, index=index))
+
+
+def _cached_extract(key, transformer, clip, index):
+    """Target of joblib.Memory: only ``key`` (content digest + parameters) is hashed."""
+    return _extract(transformer, clip, index)
+
+
+def _content_digest(clip):
+    """Digest of a file's bytes or of a waveform's samples; None if unreadable."""
+    if isinstance(clip, str):
+        try:
+            with open(clip, "rb") as f:
+                return hashlib.file_digest(f, "blake2b").hexdigest()
+        except OSError:
+            return None  # the uncached path raises the AudioDecodeError
+    return joblib.hash(np.asarray(clip))
+
+
+class _Extractor:
+    """Picklable per-batch callable: features of ``(clip, index)``, cached if asked."""
+
+    _IGNORED = ("n_jobs", "verbose", "memory")
+
+    def __init__(self, transformer):
+        self.transformer = transformer
+        self.memorized = None
+        if transformer.memory is not None:
+            memory = check_memory(transformer.memory)
+            self.memorized = memory.cache(_cached_extract, ignore=["transformer", "clip", "index"])
+            params = transformer.get_params()
+            self.params = (
+                type(transformer).__qualname__,
+                __version__,
+                sorted((k, repr(v)) for k, v in params.items() if k not in self._IGNORED),
+            )
+
+    def __call__(self, clip, index):
+        if self.memorized is not None:
+            digest = _content_digest(clip)
+            if digest is not None:
+                return self.memorized((self.params, digest), self.transformer, clip, index)
+        return _extract(self.transformer, clip, index)
+
+
 class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
     """Base class: one feature vector per clip, computed clip by clip.
 
@@ -52,6 +106,7 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         "sr": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
+        "memory": [None, str, os.PathLike, HasMethods("cache")],
     }
 
     def fit(self, X, y=None):
@@ -82,11 +137,15 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
             self.n_features_in_ = clips[0].shape[0]
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
-        self.n_features_out_ = len(self._feature_names())
+        self.n_features_out_ = self._n_features_out()
         return self
 
     def _check_params(self):
         """Cross-parameter checks a subclass adds (called by ``fit``)."""
+
+    def _n_features_out(self):
+        """Values per clip; a subclass with many outputs computes it without names."""
+        return len(self._feature_names())
 
     def transform(self, X):
         """Compute the features of every clip.
@@ -99,7 +158,9 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_new : ndarray of shape (n_clips, n_features_out_), dtype float64
+        X_new : ndarray of shape (n_clips, n_features_out_)
+            One row per clip (float64; :class:`MelChunker` returns float32
+            ``(n_clips, n_chunks, n_mels, n_frames)``).
 
         Raises
         ------
@@ -112,19 +173,16 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         clips = check_clips(X)
-        rows = self._map(clips)
-        return np.vstack(rows)
-
-    def _clip_features(self, clip, index):
-        return self._features(load_clip(clip, sr=self.sr, index=index))
+        return np.stack(self._map(clips))
 
     def _map(self, clips):
+        extract = _Extractor(self)
         tasks = ((clip, i) for i, clip in enumerate(clips))
         if effective_n_jobs(self.n_jobs) == 1:
-            results = (_pinned(self._clip_features, clip, i) for clip, i in tasks)
+            results = (_pinned(extract, clip, i) for clip, i in tasks)
         else:
             results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(_pinned)(self._clip_features, clip, i) for clip, i in tasks
+                delayed(_pinned)(extract, clip, i) for clip, i in tasks
             )
         bar = tqdm(
             results,

@@ -3,10 +3,10 @@
 from numbers import Integral, Real
 
 import librosa
-import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._base import ClipFeatureTransformer
+from ._stft import ClipSpectra
 from ._summary import check_stats, summarize, summary_names
 
 __all__ = ["MFCCTransformer"]
@@ -44,6 +44,11 @@ class MFCCTransformer(ClipFeatureTransformer):
     n_jobs : int or None, default=None
         Clips processed in parallel by joblib (``None``: 1 unless inside a
         :func:`joblib.parallel_config` context; ``-1``: all cores).
+    memory : str, os.PathLike, joblib.Memory or None, default=None
+        Cache of per-clip features (a folder or a :class:`joblib.Memory`),
+        keyed by the file's bytes (or the waveform's samples), the parameters
+        and the sk_genre version: a rerun on the same files only reads the
+        cache. ``None``: no caching.
     verbose : int, default=1
         Show a progress bar for batches that take longer than a few seconds;
         ``0`` turns it off.
@@ -102,6 +107,7 @@ class MFCCTransformer(ClipFeatureTransformer):
         fmax=None,
         stats=("mean", "std"),
         n_jobs=None,
+        memory=None,
         verbose=1,
     ):
         self.sr = sr
@@ -113,6 +119,7 @@ class MFCCTransformer(ClipFeatureTransformer):
         self.fmax = fmax
         self.stats = stats
         self.n_jobs = n_jobs
+        self.memory = memory
         self.verbose = verbose
 
     def _check_params(self):
@@ -123,18 +130,16 @@ class MFCCTransformer(ClipFeatureTransformer):
             raise ValueError(f"fmax must be <= sr / 2 ({self.sr / 2} Hz); got {self.fmax}")
 
     def _features(self, y):
-        if y.shape[0] < self.n_fft:
-            y = np.pad(y, (0, self.n_fft - y.shape[0]))
-        mfcc = librosa.feature.mfcc(
-            y=y,
+        spectra = ClipSpectra(
+            y,
             sr=self.sr,
-            n_mfcc=self.n_mfcc,
             n_fft=self.n_fft,
             hop_length=self.hop_length,
             n_mels=self.n_mels,
             fmin=self.fmin,
             fmax=self.fmax,
         )
+        mfcc = librosa.feature.mfcc(S=spectra.mel_db, n_mfcc=self.n_mfcc)
         return summarize(mfcc, check_stats(self.stats, type(self).__name__))
 
     def _feature_names(self):

@@ -1,0 +1,225 @@
+"""MelChunker: fixed-shape stacks of log-mel chunks, one stack per clip."""
+
+from numbers import Integral, Real
+
+import librosa
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from ._base import ClipFeatureTransformer
+from ._stft import mel_filterbank
+
+__all__ = ["MelChunker"]
+
+#: Floor of the log-mel values, in dB (the power floor 1e-10 of librosa.power_to_db).
+AMIN = 1e-10
+
+
+class MelChunker(ClipFeatureTransformer):
+    """Log-mel spectrogram chunks of each clip, for CNNs: ``(n_clips, n_chunks, n_mels, n_frames)``.
+
+    Each clip becomes ``n_chunks`` chunks of ``chunk_duration`` seconds. One row
+    per clip: the chunks of a track stay together, so cross-validation never
+    puts chunks of one track on both sides (the CNN votes over them).
+
+    Chunk rule (every clip gets the same shape):
+
+    * ``n_chunks = 1 + floor((track_duration - chunk_duration) / chunk_hop)``
+      (14 for the defaults: 4-s chunks every 2 s over 30 s);
+    * the chunk starts are spread evenly from the start to the end of the
+      clip, so a clip of ``track_duration`` seconds gets a chunk every
+      ``chunk_hop`` seconds, a longer clip gets chunks further apart (the whole
+      track is sampled) and a shorter one overlapping chunks;
+    * a clip shorter than one chunk is zero-padded at the end to one chunk,
+      and its chunks coincide.
+
+    Values are ``10 * log10(max(mel_power, 1e-10))`` in dB (no per-clip
+    reference or ``top_db`` clipping, so a chunk does not depend on the rest
+    of its track), from :func:`librosa.stft` (Hann, ``center=True``) and
+    :func:`librosa.filters.mel`. Only the frames the chunks cover are
+    transformed: for long clips memory grows with the chunks, not the file.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Sampling rate in Hz.
+    n_mels : int, default=128
+        Mel bands.
+    n_fft : int, default=2048
+        FFT window in samples.
+    hop_length : int, default=512
+        Hop between frames in samples.
+    fmin : float, default=0.0
+        Lowest mel band edge in Hz.
+    fmax : float or None, default=None
+        Highest mel band edge in Hz (``None``: ``sr / 2``).
+    chunk_duration : float, default=4.0
+        Chunk length in seconds; ``n_frames = round(chunk_duration * sr / hop_length)``.
+    chunk_hop : float, default=2.0
+        Hop between chunk starts in seconds, for a clip of ``track_duration``.
+    track_duration : float, default=30.0
+        Nominal clip length in seconds that fixes ``n_chunks`` (GTZAN: 30).
+    n_jobs : int or None, default=None
+        Clips processed in parallel by joblib.
+    memory : str, os.PathLike, joblib.Memory or None, default=None
+        Cache of per-clip features (a folder or a :class:`joblib.Memory`),
+        keyed by the file's bytes (or the waveform's samples), the parameters
+        and the sk_genre version: a rerun on the same files only reads the
+        cache. ``None``: no caching.
+    verbose : int, default=1
+        Progress bar for batches longer than a few seconds; 0 turns it off.
+
+    Attributes
+    ----------
+    n_chunks_ : int
+        Chunks per clip.
+    n_frames_ : int
+        Frames per chunk.
+    n_features_out_ : int
+        ``n_chunks_ * n_mels * n_frames_`` (values per clip).
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: ``chunk_duration > track_duration``, ``fmax > sr / 2``,
+        a chunk shorter than one hop. From ``transform``: bad clips.
+
+    References
+    ----------
+    .. [1] librosa.feature.melspectrogram, librosa.power_to_db (librosa 0.11).
+    .. [2] K. Choi, G. Fazekas and M. Sandler, "Automatic tagging using deep
+       convolutional neural networks", ISMIR 2016 (log-mel CNN input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_genre import MelChunker
+    >>> X = np.random.default_rng(0).standard_normal((2, 30 * 22050)).astype(np.float32)
+    >>> MelChunker().fit_transform(X).shape
+    (2, 14, 128, 172)
+    """
+
+    _parameter_constraints: dict = {
+        **ClipFeatureTransformer._parameter_constraints,
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "n_fft": [Interval(Integral, 16, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+        "chunk_duration": [Interval(Real, 0, None, closed="neither")],
+        "chunk_hop": [Interval(Real, 0, None, closed="neither")],
+        "track_duration": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        *,
+        sr=22050,
+        n_mels=128,
+        n_fft=2048,
+        hop_length=512,
+        fmin=0.0,
+        fmax=None,
+        chunk_duration=4.0,
+        chunk_hop=2.0,
+        track_duration=30.0,
+        n_jobs=None,
+        memory=None,
+        verbose=1,
+    ):
+        self.sr = sr
+        self.n_mels = n_mels
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.fmin = fmin
+        self.fmax = fmax
+        self.chunk_duration = chunk_duration
+        self.chunk_hop = chunk_hop
+        self.track_duration = track_duration
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.verbose = verbose
+
+    def _check_params(self):
+        if self.chunk_duration > self.track_duration:
+            raise ValueError(
+                f"chunk_duration must be <= track_duration ({self.track_duration} s); "
+                f"got {self.chunk_duration}"
+            )
+        if self.fmax is not None and self.fmax > self.sr / 2:
+            raise ValueError(f"fmax must be <= sr / 2 ({self.sr / 2} Hz); got {self.fmax}")
+        if self._n_frames() < 1:
+            raise ValueError(
+                f"chunk_duration must span at least one hop ({self.hop_length / self.sr:.4f} s); "
+                f"got {self.chunk_duration}"
+            )
+        self.n_chunks_, self.n_frames_ = self._n_chunks(), self._n_frames()
+
+    def _n_frames(self):
+        return int(round(self.chunk_duration * self.sr / self.hop_length))
+
+    def _n_chunks(self):
+        return 1 + int(
+            np.floor((self.track_duration - self.chunk_duration) / self.chunk_hop + 1e-9)
+        )
+
+    def _chunk_starts(self, total_frames):
+        """First frame of each chunk, spread evenly over ``total_frames``."""
+        last = max(total_frames - self._n_frames(), 0)
+        return np.round(np.linspace(0, last, self._n_chunks())).astype(int)
+
+    def _features(self, y):
+        n_frames, half = self._n_frames(), self.n_fft // 2
+        # zero-pad to one chunk (frames of a centred STFT: 1 + n_samples // hop)
+        min_samples = (n_frames - 1) * self.hop_length + 1
+        if y.shape[0] < min_samples:
+            y = np.pad(y, (0, min_samples - y.shape[0]))
+        total_frames = 1 + y.shape[0] // self.hop_length
+        starts = self._chunk_starts(total_frames)
+        basis = mel_filterbank(self.sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
+        # librosa.stft(center=True) zero-pads n_fft // 2 on both sides
+        padded = np.pad(y, (half, half))
+        out = np.empty((len(starts), self.n_mels, n_frames), dtype=np.float32)
+        for run_start, run_end, members in _runs(starts, n_frames):
+            segment = padded[
+                run_start * self.hop_length : (run_end - 1) * self.hop_length + self.n_fft
+            ]
+            stft = librosa.stft(segment, n_fft=self.n_fft, hop_length=self.hop_length, center=False)
+            mel = basis @ (np.abs(stft) ** 2)
+            log_mel = 10.0 * np.log10(np.maximum(mel, AMIN))
+            for k in members:
+                offset = starts[k] - run_start
+                out[k] = log_mel[:, offset : offset + n_frames]
+        return out
+
+    def _n_features_out(self):
+        return self._n_chunks() * self.n_mels * self._n_frames()
+
+    def _feature_names(self):
+        # names of the flattened values, built only when asked for
+        return [
+            f"chunk{c:02d}_mel{m:03d}_frame{f:03d}"
+            for c in range(self._n_chunks())
+            for m in range(self.n_mels)
+            for f in range(self._n_frames())
+        ]
+
+
+def _runs(starts, length):
+    """Group chunks ``[start, start + length)`` into runs of overlapping frames.
+
+    Yields ``(first_frame, end_frame, chunk_indices)``; overlapping chunks share
+    one STFT, distant ones (long clips) get their own.
+    """
+    order = np.argsort(starts, kind="stable")
+    run_start, run_end, members = None, None, []
+    for k in order:
+        begin, end = int(starts[k]), int(starts[k]) + length
+        if run_end is not None and begin <= run_end:
+            run_end = max(run_end, end)
+            members.append(k)
+            continue
+        if members:
+            yield run_start, run_end, members
+        run_start, run_end, members = begin, end, [k]
+    yield run_start, run_end, members

@@ -1,0 +1,136 @@
+"""One STFT per clip, and everything derived from it, computed once and on demand.
+
+:class:`ClipSpectra` holds one mono clip and lazily derives the STFT, the
+magnitude and power spectrograms, the mel spectrogram (power and dB), the
+chroma and the harmonic/percussive split from a single
+:func:`librosa.stft`. Each property replicates the exact sequence of
+operations of the librosa function it stands for (same defaults, same
+dtypes), so a feature computed from it equals the naive per-feature librosa
+call: ``librosa.feature.spectral_centroid(y=y)`` recomputes an STFT that is
+bit-identical to ours, and so on. The only substitution is the median filter
+of the harmonic/percussive separation, which is exact too
+(:func:`sk_genre.features._median.median_filter_axis`).
+"""
+
+from functools import cached_property, lru_cache
+
+import librosa
+import numpy as np
+
+from ._median import median_filter_axis
+
+__all__ = ["ClipSpectra", "mel_filterbank"]
+
+
+@lru_cache(maxsize=16)
+def mel_filterbank(sr, n_fft, n_mels, fmin, fmax):
+    """:func:`librosa.filters.mel`, cached per parameter set (read-only array)."""
+    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    basis.flags.writeable = False
+    return basis
+
+
+class ClipSpectra:
+    """Lazily derived spectral representations of one clip, from one STFT.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,), float32
+        Mono waveform. Clips shorter than ``n_fft`` samples are zero-padded
+        at the end to ``n_fft``.
+    sr : int
+        Sampling rate in Hz.
+    n_fft : int
+        FFT window length in samples (Hann window, ``center=True``, zero
+        padding: :func:`librosa.stft`'s defaults).
+    hop_length : int
+        Hop between frames in samples.
+    n_mels : int
+        Mel bands of :attr:`mel_power` (:func:`librosa.filters.mel`, Slaney).
+    fmin, fmax : float, float or None
+        Mel band limits in Hz.
+    hpss_kernel : int
+        Median filter length (frames for the harmonic part, frequency bins for
+        the percussive part) of :attr:`hpss`.
+
+    Notes
+    -----
+    Attributes are computed on first access and kept, so every feature that
+    needs, say, the power spectrogram shares one computation. Shapes use
+    ``n_bins = 1 + n_fft // 2`` and ``n_frames = 1 + n_samples // hop_length``.
+    """
+
+    def __init__(
+        self, y, *, sr, n_fft, hop_length, n_mels=128, fmin=0.0, fmax=None, hpss_kernel=31
+    ):
+        if y.shape[0] < n_fft:  # librosa warns and frames badly below one window
+            y = np.pad(y, (0, n_fft - y.shape[0]))
+        self.y = y
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.hpss_kernel = hpss_kernel
+
+    @cached_property
+    def stft(self):
+        """Complex STFT, shape (n_bins, n_frames): :func:`librosa.stft`."""
+        return librosa.stft(self.y, n_fft=self.n_fft, hop_length=self.hop_length)
+
+    @cached_property
+    def magnitude(self):
+        """``|STFT|``, shape (n_bins, n_frames): ``_spectrogram(power=1)`` in librosa."""
+        return np.abs(self.stft)
+
+    @cached_property
+    def power(self):
+        """``|STFT|**2``, shape (n_bins, n_frames): ``_spectrogram(power=2)`` in librosa."""
+        return self.magnitude**2
+
+    @cached_property
+    def mel_power(self):
+        """Mel power spectrogram (n_mels, n_frames): :func:`librosa.feature.melspectrogram`."""
+        basis = mel_filterbank(self.sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
+        return np.einsum("...ft,mf->...mt", self.power, basis, optimize=True)
+
+    @cached_property
+    def mel_db(self):
+        """``power_to_db(mel_power)`` (ref 1, top_db 80), as in MFCC and onset strength."""
+        return librosa.power_to_db(self.mel_power)
+
+    @cached_property
+    def centroid(self):
+        """Spectral centroid in Hz (1, n_frames): :func:`librosa.feature.spectral_centroid`."""
+        return librosa.feature.spectral_centroid(S=self.magnitude, sr=self.sr, n_fft=self.n_fft)
+
+    @cached_property
+    def chroma(self):
+        """STFT chroma, shape (12, n_frames): ``librosa.feature.chroma_stft`` (tuning estimated)."""
+        return librosa.feature.chroma_stft(S=self.power, sr=self.sr, n_fft=self.n_fft)
+
+    @cached_property
+    def hpss(self):
+        """Harmonic and percussive STFTs: :func:`librosa.decompose.hpss` of :attr:`stft`.
+
+        Median filters of the magnitude along time (harmonic) and frequency
+        (percussive), soft masks (power 2, margin 1), applied to magnitude and
+        phase in librosa's order (Fitzgerald 2010; Driedger et al. 2014).
+
+        Returns
+        -------
+        (stft_harmonic, stft_percussive) : tuple of complex ndarray of shape (n_bins, n_frames)
+        """
+        mag, phase = librosa.magphase(self.stft)
+        harm = median_filter_axis(mag, self.hpss_kernel, axis=1)
+        perc = median_filter_axis(mag, self.hpss_kernel, axis=0)
+        mask_harm = librosa.util.softmask(harm, perc, power=2.0, split_zeros=True)
+        mask_perc = librosa.util.softmask(perc, harm, power=2.0, split_zeros=True)
+        return (mag * mask_harm) * phase, (mag * mask_perc) * phase
+
+    def waveform(self, stft):
+        """Inverse STFT back to ``len(y)`` samples: :func:`librosa.istft`."""
+        return librosa.istft(
+            stft, hop_length=self.hop_length, dtype=self.y.dtype, length=len(self.y)
+        )
