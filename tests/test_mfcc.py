@@ -3,7 +3,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 import pytest
-from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from sk_genre import AudioDecodeError, MFCCTransformer
 
@@ -71,9 +71,14 @@ def test_parallel_equals_serial():
     np.testing.assert_array_equal(MFCCTransformer(n_jobs=2).fit_transform(X), serial)
 
 
-def test_not_fitted():
-    with pytest.raises(NotFittedError):
-        MFCCTransformer().transform(np.zeros((1, 4096)))
+def test_stateless_transform_needs_no_fit():
+    X = np.stack([music_like(0.5), music_like(0.5, seed=1)])
+    np.testing.assert_array_equal(
+        MFCCTransformer().transform(X), MFCCTransformer().fit_transform(X)
+    )
+    check_is_fitted(MFCCTransformer())  # does not raise: nothing to learn
+    with pytest.raises(ValueError, match="n_mfcc must be <= n_mels"):
+        MFCCTransformer(n_mfcc=40, n_mels=20).transform(X)  # parameters still validated
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_is_fitted, check_memory
+from sklearn.utils.validation import check_memory
 from tqdm.auto import tqdm
 
 from .._version import __version__
@@ -98,6 +98,11 @@ class _Extractor:
 class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
     """Base class: one feature vector per clip, computed clip by clip.
 
+    Stateless, like :class:`~sklearn.feature_extraction.text.HashingVectorizer`:
+    nothing is learned from the audio, ``fit`` only validates, and
+    ``transform`` works on an unfitted instance (so a feature step can be put
+    in front of a model trained on precomputed features).
+
     Not public; subclasses set ``_parameter_constraints`` (extending this
     one's), ``_features`` and ``_feature_names``.
     """
@@ -129,8 +134,7 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         ValueError
             A parameter is invalid or ``X`` is not a batch of clips.
         """
-        self._validate_params()
-        self._check_params()
+        self._validate()
         clips = check_clips(X)
         # n_features_in_ (samples per clip) only means something for a 2-D waveform array
         if all(isinstance(c, np.ndarray) for c in clips) and len({c.shape for c in clips}) == 1:
@@ -140,8 +144,20 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         self.n_features_out_ = self._n_features_out()
         return self
 
+    def _validate(self):
+        self._validate_params()
+        self._check_params()
+
+    def __sklearn_is_fitted__(self):
+        return True  # stateless: nothing to learn
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
     def _check_params(self):
-        """Cross-parameter checks a subclass adds (called by ``fit``)."""
+        """Cross-parameter checks a subclass adds (called by ``fit`` and ``transform``)."""
 
     def _n_features_out(self):
         """Values per clip; a subclass with many outputs computes it without names."""
@@ -164,14 +180,12 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            ``fit`` was not called.
         AudioDecodeError
             A file cannot be decoded (the message names it).
         ValueError
             A waveform is empty, not 1-D or not finite.
         """
-        check_is_fitted(self)
+        self._validate()
         clips = check_clips(X)
         return np.stack(self._map(clips))
 
@@ -207,5 +221,5 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of shape (n_features_out_,), dtype object
         """
-        check_is_fitted(self)
+        self._validate()
         return np.asarray(self._feature_names(), dtype=object)

@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ClipFeatureTransformer
+from ._kernels import zero_crossing_rate
 from ._stft import ClipSpectra
 from ._summary import check_stats, summarize, summary_names
 
@@ -40,24 +41,12 @@ FEATURES = {
         True,
     ),
     "tonnetz": ("tonnetz", lambda s: librosa.feature.tonnetz(chroma=s.chroma, sr=s.sr), True),
-    "centroid": ("spectral_centroid", lambda s: s.centroid, False),
-    "bandwidth": (
-        "spectral_bandwidth",
-        lambda s: librosa.feature.spectral_bandwidth(
-            S=s.magnitude, sr=s.sr, n_fft=s.n_fft, centroid=s.centroid
-        ),
-        False,
-    ),
-    "rolloff": (
-        "spectral_rolloff",
-        lambda s: librosa.feature.spectral_rolloff(S=s.magnitude, sr=s.sr, n_fft=s.n_fft),
-        False,
-    ),
+    "centroid": ("spectral_centroid", lambda s: s.shape[0], False),
+    "bandwidth": ("spectral_bandwidth", lambda s: s.shape[1], False),
+    "rolloff": ("spectral_rolloff", lambda s: s.shape[2], False),
     "zcr": (
         "zero_crossing_rate",
-        lambda s: librosa.feature.zero_crossing_rate(
-            s.y, frame_length=s.n_fft, hop_length=s.hop_length
-        ),
+        lambda s: zero_crossing_rate(s.y, frame_length=s.n_fft, hop_length=s.hop_length),
         False,
     ),
     "rms": (
@@ -286,7 +275,7 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         values = [
             *mean_var(s.chroma),  # pooled over the 12 bins, as in the table
             *mean_var(self._frames("rms", s)),
-            *mean_var(s.centroid),
+            *mean_var(self._frames("centroid", s)),
             *mean_var(self._frames("bandwidth", s)),
             *mean_var(self._frames("rolloff", s)),
             *mean_var(self._frames("zcr", s)),

@@ -17,6 +17,7 @@ from functools import cached_property, lru_cache
 import librosa
 import numpy as np
 
+from ._kernels import hpss_stfts, spectral_shape
 from ._median import median_filter_axis
 
 __all__ = ["ClipSpectra", "mel_filterbank"]
@@ -101,9 +102,15 @@ class ClipSpectra:
         return librosa.power_to_db(self.mel_power)
 
     @cached_property
-    def centroid(self):
-        """Spectral centroid in Hz (1, n_frames): :func:`librosa.feature.spectral_centroid`."""
-        return librosa.feature.spectral_centroid(S=self.magnitude, sr=self.sr, n_fft=self.n_fft)
+    def shape(self):
+        """Spectral centroid, bandwidth and 85 % rolloff in Hz, each of shape (1, n_frames).
+
+        :func:`librosa.feature.spectral_centroid`, ``spectral_bandwidth`` and
+        ``spectral_rolloff`` of :attr:`magnitude`, in one pass
+        (:func:`~sk_genre.features._kernels.spectral_shape`).
+        """
+        freqs = librosa.fft_frequencies(sr=self.sr, n_fft=self.n_fft)
+        return spectral_shape(self.magnitude, freqs)
 
     @cached_property
     def chroma(self):
@@ -122,12 +129,10 @@ class ClipSpectra:
         -------
         (stft_harmonic, stft_percussive) : tuple of complex ndarray of shape (n_bins, n_frames)
         """
-        mag, phase = librosa.magphase(self.stft)
+        mag = self.magnitude
         harm = median_filter_axis(mag, self.hpss_kernel, axis=1)
         perc = median_filter_axis(mag, self.hpss_kernel, axis=0)
-        mask_harm = librosa.util.softmask(harm, perc, power=2.0, split_zeros=True)
-        mask_perc = librosa.util.softmask(perc, harm, power=2.0, split_zeros=True)
-        return (mag * mask_harm) * phase, (mag * mask_perc) * phase
+        return hpss_stfts(self.stft, mag, harm, perc)
 
     def waveform(self, stft):
         """Inverse STFT back to ``len(y)`` samples: :func:`librosa.istft`."""
