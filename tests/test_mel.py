@@ -156,9 +156,9 @@ def test_long_clip_is_not_transformed_whole():
 
     T = 1 + y.size // HOP
     full_stft_bytes = (1 + N_FFT // 2) * T * np.dtype(np.complex64).itemsize  # 212 MB
-    # one padded copy of the waveform (= 25 % of the full STFT, see the xfail test below) plus
-    # the chunks' spectra; the full-clip power spectrogram alone would be 50 % of full_stft_bytes
-    assert peak < y.nbytes + 0.10 * full_stft_bytes, (peak / 1e6, full_stft_bytes / 1e6)
+    # only the chunks' segments and spectra (no copy of the waveform, see the next test); the
+    # full-clip power spectrogram alone would be 50 % of full_stft_bytes
+    assert peak < 0.10 * full_stft_bytes, (peak / 1e6, full_stft_bytes / 1e6)
 
     # each chunk equals the log-mel of its own segment of the centre-padded clip
     starts = np.round(np.linspace(0, T - N_FRAMES, N_CHUNKS)).astype(int)
@@ -171,13 +171,6 @@ def test_long_clip_is_not_transformed_whole():
         np.testing.assert_allclose(X[0, k], expected, rtol=1e-5, atol=1e-3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MelChunker._features np.pad-s the whole waveform (n_fft // 2 zeros each side) before "
-    "slicing the chunk segments, so transform allocates a full-length copy of the clip: memory "
-    "grows with the file (4 bytes/sample), contrary to the docstring's 'for long clips memory "
-    "grows with the chunks, not the file'. Padding only the first/last segment would avoid it.",
-)
 def test_long_clip_is_not_copied_whole():
     y = noise(600.0, seed=4)
     chunker = MelChunker(verbose=0).fit(y[None, :])

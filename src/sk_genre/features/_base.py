@@ -78,7 +78,10 @@ class _Extractor:
         self.transformer = transformer
         self.memorized = None
         if transformer.memory is not None:
-            memory = check_memory(transformer.memory)
+            location = transformer.memory
+            if isinstance(location, os.PathLike):  # check_memory takes str, not Path
+                location = os.fspath(location)
+            memory = check_memory(location)
             self.memorized = memory.cache(_cached_extract, ignore=["transformer", "clip", "index"])
             params = transformer.get_params()
             self.params = (

@@ -177,13 +177,13 @@ class MelChunker(ClipFeatureTransformer):
         total_frames = 1 + y.shape[0] // self.hop_length
         starts = self._chunk_starts(total_frames)
         basis = mel_filterbank(self.sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
-        # librosa.stft(center=True) zero-pads n_fft // 2 on both sides
-        padded = np.pad(y, (half, half))
         out = np.empty((len(starts), self.n_mels, n_frames), dtype=np.float32)
         for run_start, run_end, members in _runs(starts, n_frames):
-            segment = padded[
-                run_start * self.hop_length : (run_end - 1) * self.hop_length + self.n_fft
-            ]
+            # the samples of frames [run_start, run_end) of librosa.stft(center=True), which
+            # zero-pads n_fft // 2 on both sides; only this segment is copied
+            first = run_start * self.hop_length - half
+            last = first + (run_end - run_start - 1) * self.hop_length + self.n_fft
+            segment = _zero_padded_slice(y, first, last)
             stft = librosa.stft(segment, n_fft=self.n_fft, hop_length=self.hop_length, center=False)
             mel = basis @ (np.abs(stft) ** 2)
             log_mel = 10.0 * np.log10(np.maximum(mel, AMIN))
@@ -203,6 +203,14 @@ class MelChunker(ClipFeatureTransformer):
             for m in range(self.n_mels)
             for f in range(self._n_frames())
         ]
+
+
+def _zero_padded_slice(y, begin, end):
+    """``y[begin:end]`` with zeros where the range leaves ``y`` (a new array)."""
+    segment = np.zeros(end - begin, dtype=y.dtype)
+    lo, hi = max(begin, 0), min(end, y.shape[0])
+    segment[lo - begin : hi - begin] = y[lo:hi]
+    return segment
 
 
 def _runs(starts, length):
