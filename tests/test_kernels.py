@@ -4,7 +4,7 @@ import librosa
 import numpy as np
 import pytest
 
-from sk_genre.features._kernels import hpss_stfts, spectral_shape, zero_crossing_rate
+from sk_genre.features._kernels import hpss_stfts, istft, spectral_shape, zero_crossing_rate
 from sk_genre.features._median import median_filter_axis
 
 from .conftest import SR, music_like
@@ -57,3 +57,15 @@ def test_zero_crossing_rate_is_exact(seconds):
         zero_crossing_rate(y, frame_length=512, hop_length=128),
         librosa.feature.zero_crossing_rate(y, frame_length=512, hop_length=128),
     )
+
+
+@pytest.mark.parametrize("seconds", [0.05, 1.0, 4.0])
+def test_istft_is_bit_identical_to_librosa(stft, seconds):
+    y = music_like(seconds=seconds)
+    D = librosa.stft(y)
+    H, P = librosa.decompose.hpss(D)
+    ours = istft([H, P, D], hop_length=512, length=len(y))
+    for mine, spectrum in zip(ours, (H, P, D), strict=True):
+        ref = librosa.istft(spectrum, dtype=y.dtype, length=len(y))
+        assert mine.dtype == ref.dtype == np.float32
+        np.testing.assert_array_equal(mine, ref)

@@ -13,9 +13,13 @@ numba (a librosa dependency) is imported and the kernels compiled on first
 use (``cache=True``: once per install), so importing this module is cheap.
 """
 
-import numpy as np
+from functools import lru_cache
 
-__all__ = ["hpss_stfts", "spectral_shape", "zero_crossing_rate"]
+import numpy as np
+import scipy.fft
+import scipy.signal
+
+__all__ = ["hpss_stfts", "istft", "spectral_shape", "zero_crossing_rate"]
 
 _compiled = {}
 
@@ -81,11 +85,29 @@ def _shape_kernel(mag, freqs, roll_percent, tiny, centroid, bandwidth, rolloff):
                 break
 
 
+def _overlap_add_kernel(frames, window, hop_length, out):
+    # librosa.istft: y[t * hop + k - n_fft // 2] += window[k] * frames[t, k], the product in
+    # float64 (the window is float64), each sum stored to float32, frames in order
+    n_frames, n_fft = frames.shape
+    start = n_fft // 2
+    length = out.shape[0]
+    for t in range(n_frames):
+        base = t * hop_length - start
+        lo = max(0, -base)
+        hi = min(n_fft, length - base)
+        for k in range(lo, hi):
+            out[base + k] = out[base + k] + window[k] * frames[t, k]
+
+
 def _kernel(name):
     if name not in _compiled:
         import numba
 
-        func = {"hpss": _hpss_kernel, "shape": _shape_kernel}[name]
+        func = {
+            "hpss": _hpss_kernel,
+            "shape": _shape_kernel,
+            "overlap_add": _overlap_add_kernel,
+        }[name]
         _compiled[name] = numba.njit(cache=True, nogil=True)(func)
     return _compiled[name]
 
@@ -115,6 +137,65 @@ def hpss_stfts(D, mag, harm, perc):
     tiny = np.finfo(np.float32).tiny
     _kernel("hpss")(D, mag, harm, perc, np.float32(tiny), out_h, out_p)
     return out_h, out_p
+
+
+@lru_cache(maxsize=8)
+def _istft_normalizer(n_frames, n_fft, hop_length, length):
+    """Window and squared-window sum of librosa.istft (Hann), trimmed as it trims them."""
+    import librosa
+
+    window = librosa.util.pad_center(
+        scipy.signal.get_window("hann", n_fft, fftbins=True), size=n_fft
+    )
+    wss = librosa.filters.window_sumsquare(
+        window="hann",
+        n_frames=n_frames,
+        win_length=n_fft,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        dtype=np.float32,
+    )
+    wss = librosa.util.fix_length(wss[n_fft // 2 :], size=length)
+    nonzero = wss > np.finfo(np.float32).tiny
+    for array in (window, wss, nonzero):
+        array.flags.writeable = False
+    return window, wss, nonzero
+
+
+def istft(stfts, hop_length, length):
+    """Inverse STFTs, each equal to ``librosa.istft(D, hop_length=..., length=...)``.
+
+    Hann window, ``center=True``, float32 output, as librosa computes it: one
+    batched inverse real FFT (:func:`scipy.fft.irfft`), overlap-add with the
+    float64 window and float32 accumulation in frame order, division by the
+    squared-window sum where it is not tiny. The window sum is cached per
+    shape instead of being recomputed for every call.
+
+    Parameters
+    ----------
+    stfts : sequence of ndarray of shape (n_bins, n_frames), complex64
+        STFTs of the same shape.
+    hop_length : int
+        Hop between frames in samples.
+    length : int
+        Output length in samples.
+
+    Returns
+    -------
+    waveforms : list of ndarray of shape (length,), float32
+    """
+    n_bins, n_frames = stfts[0].shape
+    n_fft = 2 * (n_bins - 1)
+    window, wss, nonzero = _istft_normalizer(n_frames, n_fft, hop_length, length)
+    waveforms = []
+    for stft in stfts:
+        # frame-major (n_frames, n_fft): each frame contiguous for the overlap-add
+        frames = scipy.fft.irfft(stft.T, n=n_fft, axis=-1)
+        y = np.zeros(length, dtype=np.float32)
+        _kernel("overlap_add")(frames, window, hop_length, y)
+        y[nonzero] /= wss[nonzero]
+        waveforms.append(y)
+    return waveforms
 
 
 def spectral_shape(mag, freqs, roll_percent=0.85):

@@ -271,7 +271,7 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         def mean_var(x):
             return [np.mean(x), np.var(x)]
 
-        y_harmonic, y_percussive = (s.waveform(stft) for stft in s.hpss)
+        y_harmonic, y_percussive = s.waveforms(s.hpss)
         values = [
             *mean_var(s.chroma),  # pooled over the 12 bins, as in the table
             *mean_var(self._frames("rms", s)),

@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 import librosa
 import numpy as np
 
-from ._kernels import hpss_stfts, spectral_shape
+from ._kernels import hpss_stfts, istft, spectral_shape
 from ._median import median_filter_axis
 
 __all__ = ["ClipSpectra", "mel_filterbank"]
@@ -130,12 +130,12 @@ class ClipSpectra:
         (stft_harmonic, stft_percussive) : tuple of complex ndarray of shape (n_bins, n_frames)
         """
         mag = self.magnitude
-        harm = median_filter_axis(mag, self.hpss_kernel, axis=1)
-        perc = median_filter_axis(mag, self.hpss_kernel, axis=0)
+        # the STFT is F-ordered: filter the (C-ordered) transpose so that the medians come
+        # back in the STFT's memory order and the mask kernel reads every array contiguously
+        harm = median_filter_axis(mag.T, self.hpss_kernel, axis=0).T
+        perc = median_filter_axis(mag.T, self.hpss_kernel, axis=1).T
         return hpss_stfts(self.stft, mag, harm, perc)
 
-    def waveform(self, stft):
-        """Inverse STFT back to ``len(y)`` samples: :func:`librosa.istft`."""
-        return librosa.istft(
-            stft, hop_length=self.hop_length, dtype=self.y.dtype, length=len(self.y)
-        )
+    def waveforms(self, stfts):
+        """Inverse STFTs back to ``len(y)`` float32 samples, each equal to :func:`librosa.istft`."""
+        return istft(stfts, hop_length=self.hop_length, length=len(self.y))
