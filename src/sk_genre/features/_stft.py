@@ -20,7 +20,7 @@ import numpy as np
 from ._kernels import hpss_stfts, istft, spectral_shape
 from ._median import median_filter_axis
 
-__all__ = ["ClipSpectra", "mel_filterbank"]
+__all__ = ["ClipSpectra", "mel_filterbank", "sparse_mel_filterbank"]
 
 
 @lru_cache(maxsize=16)
@@ -29,6 +29,14 @@ def mel_filterbank(sr, n_fft, n_mels, fmin, fmax):
     basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
     basis.flags.writeable = False
     return basis
+
+
+@lru_cache(maxsize=16)
+def sparse_mel_filterbank(sr, n_fft, n_mels, fmin, fmax):
+    """:func:`mel_filterbank` as a CSR matrix (each band covers few FFT bins)."""
+    import scipy.sparse
+
+    return scipy.sparse.csr_matrix(mel_filterbank(sr, n_fft, n_mels, fmin, fmax))
 
 
 class ClipSpectra:
