@@ -87,11 +87,29 @@ def test_train_then_predict_real_files(trained_model, gtzan_mini):
 def test_evaluate_prints_report_and_confusion_matrix(trained_model, gtzan_mini, capsys):
     assert main(["evaluate", str(trained_model), str(gtzan_mini.root)]) == 0
     out = capsys.readouterr().out
-    assert "59 tracks" in out and "accuracy" in out and "Confusion matrix" in out
-    rows = [line.split() for line in out.split("Confusion matrix")[1].splitlines()]
+    assert "59 tracks" in out and "accuracy" in out and "confusion matrix" in out
+    rows = [line.split() for line in out.split("confusion matrix")[1].splitlines()]
     matrix = [r for r in rows if len(r) == 11 and r[0] in set(gtzan_mini.target)]
     assert [r[0] for r in matrix] == sorted(set(gtzan_mini.target))
     assert sum(int(n) for r in matrix for n in r[1:]) == 59
+
+
+@pytest.mark.real_data
+def test_evaluate_writes_the_plots(trained_model, gtzan_mini, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plots = tmp_path / "plots"
+    assert main(["evaluate", str(trained_model), str(gtzan_mini.root), "--plots", str(plots)]) == 0
+    names = {p.name for p in plots.iterdir()}
+    assert names == {
+        "confusion_matrix.png",
+        "genre_accuracy.png",
+        "history.png",  # the network's loss and accuracy curves
+        "waveform.png",
+        "mel_spectrogram.png",
+    }
+    for path in plots.iterdir():
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    assert str(plots / "history.png") in capsys.readouterr().out
 
 
 def test_predict_with_missing_model(tmp_path):

@@ -114,7 +114,7 @@ def test_early_stopping_holds_out_a_stratified_fraction(data):
 
 
 def test_early_stopping_needs_two_rows():
-    with pytest.raises(ValueError, match="at least 2 training rows"):
+    with pytest.raises(ValueError, match="at least 2 training tracks"):
         DenseClassifier(early_stopping=True, epochs=1).fit(np.zeros((1, 3)), ["rock"])
 
 
@@ -155,3 +155,33 @@ def test_presets_build_the_seed_networks():
         DenseClassifier.from_preset("resnet")
     with pytest.raises(ValueError, match="one value per hidden layer"):
         build_dense_network(n_features=4, n_classes=2, hidden_layer_sizes=(8, 8), dropout=(0.1,))
+
+
+def test_stop_accuracy_ends_training_at_the_threshold(data):
+    X, y = data
+    clf = DenseClassifier(hidden_layer_sizes=(32,), epochs=200, stop_accuracy=0.9, random_state=0)
+    clf.fit(X, y)
+    accuracy = clf.history_["accuracy"]
+    assert len(accuracy) < 200 and accuracy[-1] >= 0.9
+    assert all(a < 0.9 for a in accuracy[:-1])  # it stopped at the first epoch that reached it
+    preset = DenseClassifier.from_preset("dnn_threshold")
+    assert preset.stop_accuracy == 0.94 and preset.early_stopping and preset.patience == 10
+
+
+def test_reduce_lr_on_plateau_lowers_the_learning_rate(data):
+    X, y = data
+    # a learning rate this small never improves the loss by min_delta: every epoch is a plateau
+    clf = DenseClassifier(
+        hidden_layer_sizes=(8,),
+        dropout=0.0,
+        epochs=3,
+        learning_rate=1e-9,
+        reduce_lr_on_plateau=True,
+        reduce_lr_factor=0.5,
+        reduce_lr_patience=0,
+        random_state=0,
+    ).fit(X, y)
+    # epoch 1 sets the best loss; epochs 2 and 3 are plateaus, each halving the rate
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(1e-9 * 0.5**2, rel=1e-3)
+    off = DenseClassifier(hidden_layer_sizes=(8,), epochs=3, learning_rate=1e-9).fit(X, y)
+    assert float(off.model_.optimizer.learning_rate) == pytest.approx(1e-9, rel=1e-3)

@@ -1,9 +1,10 @@
-"""The ``sk-genre`` command line: demo, train, evaluate, predict."""
+"""The ``sk-genre`` command line: demo, train, evaluate, predict, segment."""
 
 import argparse
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -112,10 +113,13 @@ def _train(args):
     from .datasets import load_audio_folder
 
     tracks = load_audio_folder(args.data_dir)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)  # before the long fit
+    features = "mel" if args.model == "cnn" else "mfcc"
     pipe = make_pipeline(
-        features="mfcc", model=args.model, n_jobs=args.n_jobs, random_state=args.random_state
+        features=features, model=args.model, n_jobs=args.n_jobs, random_state=args.random_state
     )
-    pipe.set_params(features__n_mfcc=args.n_mfcc)
+    if features == "mfcc":
+        pipe.set_params(features__n_mfcc=args.n_mfcc)
     if args.epochs is not None:
         pipe.set_params(model__epochs=args.epochs)
     print(
@@ -172,13 +176,12 @@ def _predict(args):
 
 
 def _evaluate(args):
-    from sklearn.metrics import classification_report, confusion_matrix
-
     from .datasets import load_audio_folder
+    from .evaluation import evaluate_predictions
 
     model = _load_model(args.model)
     tracks = load_audio_folder(args.data_dir)
-    y_true, y_pred, failed = [], [], 0
+    y_true, y_pred, readable, failed = [], [], [], 0
     for (path, proba, error), genre in zip(
         _predict_each(model, tracks.paths, progress=True), tracks.target, strict=True
     ):
@@ -188,16 +191,63 @@ def _evaluate(args):
             continue
         y_true.append(genre)
         y_pred.append(model.classes_[np.argmax(proba)])
+        readable.append(path)
     if not y_true:
         print("sk-genre: error: no file could be read", file=sys.stderr)
         return 1
-    labels = sorted(set(y_true) | set(model.classes_))
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    result = evaluate_predictions(
+        y_true,
+        y_pred,
+        labels=sorted(set(y_true) | set(model.classes_)),
+        history=getattr(final, "history_", None),
+    )
     print(f"{len(y_true)} tracks from {args.data_dir}\n")
-    print(classification_report(y_true, y_pred, labels=labels, digits=3, zero_division=0))
-    print("Confusion matrix (rows: true genre, columns: predicted genre)\n")
-    matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    _print_table([("", *labels)] + [(g, *row) for g, row in zip(labels, matrix, strict=True)])
+    print(result)
+    if args.plots:
+        from .evaluation import save_evaluation_plots
+
+        sr = getattr(model.steps[0][1], "sr", 22050) if hasattr(model, "steps") else 22050
+        written = save_evaluation_plots(result, args.plots, track=readable[0], sr=sr)
+        print(f"\nplots ({readable[0]} for the waveform and mel spectrogram):")
+        for path in written.values():
+            print(f"  {path}")
     return 1 if failed else 0
+
+
+def _segment(args):
+    from .datasets import segment_audio_folder
+
+    with warnings.catch_warnings():
+        # the per-file lines below say the same, one file per line
+        warnings.filterwarnings("ignore", "segment_audio_folder (could not read|wrote no piece)")
+        result = segment_audio_folder(
+            args.src,
+            args.dst,
+            segment_duration=args.duration,
+            sr=args.sr,
+            drop_last=not args.keep_last,
+            progress=True,
+        )
+    for path in result.short:
+        print(
+            f"{path}\tskipped: shorter than {args.duration:g} s, no piece written "
+            "(--keep-last keeps it)",
+            file=sys.stderr,
+        )
+    for path, error in result.errors.items():
+        print(f"{path}\terror: {error.reason}", file=sys.stderr)
+    n_files = len(result.songs) + len(result.short) + len(result.errors)
+    print(
+        f"wrote {len(result.paths)} piece(s) of {args.duration:g} s from "
+        f"{len(result.songs)} of {n_files} song(s) to {args.dst} (manifest {result.manifest})"
+    )
+    if result.errors:
+        print(
+            f"sk-genre: {len(result.errors)} of {n_files} file(s) could not be read",
+            file=sys.stderr,
+        )
+    return 1 if result.errors else 0
 
 
 def _parser():
@@ -211,7 +261,12 @@ def _parser():
         "demo",
         help="train the seed DNN on the bundled GTZAN table: random vs artist-aware accuracy",
     )
-    demo.add_argument("--model", choices=MODELS, default="dnn", help="network preset (dnn)")
+    demo.add_argument(
+        "--model",
+        choices=[m for m in MODELS if m != "cnn"],  # the table holds feature vectors, not audio
+        default="dnn",
+        help="network preset (dnn)",
+    )
     demo.add_argument("--folds", type=int, default=5, help="folds of the random CV (5)")
     demo.add_argument(
         "--seeds", type=int, default=5, help="training seeds of the artist-aware fit (5)"
@@ -225,13 +280,19 @@ def _parser():
     )
     demo.set_defaults(func=_demo)
 
-    train = sub.add_parser("train", help="train the MFCC pipeline on a genre-per-folder audio tree")
+    train = sub.add_parser(
+        "train",
+        help="train a pipeline on a genre-per-folder audio tree (MFCC -> dense network, "
+        "or log-mel chunks -> CNN with --model cnn)",
+    )
     train.add_argument("data_dir", metavar="DATA_DIR", help="folder with one sub-folder per genre")
     train.add_argument("-o", "--output", required=True, metavar="MODEL", help="file to save to")
     train.add_argument(
         "--model", choices=MODELS, default="baseline", help="network preset (baseline)"
     )
-    train.add_argument("--n-mfcc", type=int, default=20, help="MFCCs per frame (20)")
+    train.add_argument(
+        "--n-mfcc", type=int, default=20, help="MFCCs per frame of the dense models (20)"
+    )
     train.add_argument("--epochs", type=int, default=None, help="maximum epochs (preset's)")
     train.add_argument("--n-jobs", type=int, default=None, help="parallel feature extraction")
     train.add_argument("--random-state", type=int, default=0, help="seed (0)")
@@ -244,6 +305,12 @@ def _parser():
     evaluate.add_argument(
         "data_dir", metavar="DATA_DIR", help="folder with one sub-folder per genre"
     )
+    evaluate.add_argument(
+        "--plots",
+        metavar="DIR",
+        help="write PNGs to DIR: confusion matrix, per-genre accuracy, training curves, "
+        "waveform and mel spectrogram of the first track (needs matplotlib)",
+    )
     evaluate.set_defaults(func=_evaluate)
 
     predict = sub.add_parser("predict", help="genre and top probabilities of audio files")
@@ -251,6 +318,28 @@ def _parser():
     predict.add_argument("files", metavar="FILE", nargs="+", help="audio files")
     predict.add_argument("--top", type=int, default=3, help="probabilities shown per file (3)")
     predict.set_defaults(func=_predict)
+
+    segment = sub.add_parser(
+        "segment",
+        help="cut long songs into fixed-length pieces (a genre-per-folder tree or one file)",
+        description="Cut SRC (a folder with one sub-folder per genre, or one audio file) into "
+        "pieces DST/<genre>/<song>.<k>.wav and write DST/segments.csv, which keeps the pieces "
+        "of one song one group for grouped cross-validation.",
+    )
+    segment.add_argument("src", metavar="SRC", help="genre-per-folder audio tree or audio file")
+    segment.add_argument("dst", metavar="DST", help="output folder (created)")
+    segment.add_argument(
+        "--duration", type=float, default=30.0, help="piece length in seconds (30)"
+    )
+    segment.add_argument(
+        "--sr", type=int, default=None, help="resample pieces to SR Hz (each file's own rate)"
+    )
+    segment.add_argument(
+        "--keep-last",
+        action="store_true",
+        help="also write each song's shorter trailing remainder (dropped by default)",
+    )
+    segment.set_defaults(func=_segment)
     return parser
 
 

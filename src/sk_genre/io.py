@@ -4,18 +4,23 @@ Everything downstream of this module sees 1-D ``float32`` arrays sampled at
 ``sr`` Hz. Files are decoded with :mod:`soundfile` (wav, flac, ogg, mp3, au,
 aiff: no ffmpeg needed) and, when libsndfile cannot read a file, with
 :func:`librosa.load` (audioread) as a fallback. Resampling uses
-:func:`librosa.resample` (soxr, high quality).
+:func:`librosa.resample` (soxr, high quality). :func:`segment_audio` cuts long
+recordings into fixed-length pieces on disk (a dataset of 30-s clips from
+whole songs).
 """
 
+import itertools
+import numbers
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 from .exceptions import AudioDecodeError
 
-__all__ = ["AUDIO_EXTENSIONS", "load_audio", "check_clips", "load_clip"]
+__all__ = ["AUDIO_EXTENSIONS", "load_audio", "check_clips", "load_clip", "segment_audio"]
 
 #: File name suffixes treated as audio by :func:`sk_genre.datasets.load_audio_folder`.
 AUDIO_EXTENSIONS = frozenset(
@@ -62,24 +67,16 @@ def load_audio(path, *, sr=22050, offset=0.0, duration=None):
     >>> y.shape, y.dtype  # doctest: +SKIP
     ((661794,), dtype('float32'))
     """
-    if sr is not None and not (isinstance(sr, (int, np.integer)) and sr > 0):
-        raise ValueError(f"sr must be a positive integer (Hz) or None; got {sr!r}")
+    _check_sr(sr)
     if not offset >= 0:
         raise ValueError(f"offset must be >= 0 seconds; got {offset!r}")
     if duration is not None and not duration > 0:
         raise ValueError(f"duration must be > 0 seconds or None; got {duration!r}")
 
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise AudioDecodeError(path, "file does not exist")
-    if os.path.isdir(path):
-        raise AudioDecodeError(path, "is a directory, not an audio file")
-    if os.path.getsize(path) == 0:
-        raise AudioDecodeError(path, "file is empty (0 bytes)")
-
+    path = _check_file(path)
     try:
         y, native_sr = _read_soundfile(path, offset, duration)
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as sf_error:
+    except _SF_ERRORS as sf_error:
         y, native_sr = _read_fallback(path, offset, duration, sf_error)
 
     if y.size == 0:
@@ -92,6 +89,27 @@ def load_audio(path, *, sr=22050, offset=0.0, duration=None):
 
         y = librosa.resample(y, orig_sr=native_sr, target_sr=sr)
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+# What soundfile raises for a file libsndfile cannot open or decode.
+_SF_ERRORS = (sf.LibsndfileError, RuntimeError, TypeError, ValueError)
+
+
+def _check_sr(sr):
+    if sr is not None and not (isinstance(sr, (int, np.integer)) and sr > 0):
+        raise ValueError(f"sr must be a positive integer (Hz) or None; got {sr!r}")
+
+
+def _check_file(path):
+    """Return ``path`` as a str; raise AudioDecodeError unless it is a non-empty file."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise AudioDecodeError(path, "file does not exist")
+    if os.path.isdir(path):
+        raise AudioDecodeError(path, "is a directory, not an audio file")
+    if os.path.getsize(path) == 0:
+        raise AudioDecodeError(path, "file is empty (0 bytes)")
+    return path
 
 
 def _read_soundfile(path, offset, duration):
@@ -107,7 +125,8 @@ def _read_soundfile(path, offset, duration):
     return data.mean(axis=1), native_sr
 
 
-def _read_fallback(path, offset, duration, sf_error):
+def _read_fallback(path, offset, duration, sf_error, mono=True):
+    """Decode with librosa (audioread); ``mono=False`` gives shape (n_channels, n_samples)."""
     import librosa
 
     try:
@@ -115,7 +134,7 @@ def _read_fallback(path, offset, duration, sf_error):
             # librosa warns "PySoundFile failed. Trying audioread instead."
             warnings.simplefilter("ignore")
             y, native_sr = librosa.load(
-                path, sr=None, mono=True, offset=offset, duration=duration, dtype=np.float32
+                path, sr=None, mono=mono, offset=offset, duration=duration, dtype=np.float32
             )
     except Exception as exc:  # audioread raises many unrelated types
         reason = str(sf_error).strip() or type(sf_error).__name__
@@ -235,3 +254,228 @@ def load_clip(clip, *, sr=22050, index=None):
     if not np.isfinite(y).all():
         raise ValueError(f"{name} must contain only finite samples; got NaN or inf")
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+# Integer PCM subtypes: read in this dtype and written back, a piece is bit-exact.
+_PCM_DTYPES = {
+    "PCM_S8": "int16",
+    "PCM_U8": "int16",
+    "PCM_16": "int16",
+    "PCM_24": "int32",
+    "PCM_32": "int32",
+}
+
+
+def segment_audio(
+    path,
+    out_dir,
+    *,
+    segment_duration=30.0,
+    sr=None,
+    drop_last=True,
+    format="wav",
+    subtype=None,
+):
+    """Cut an audio file into consecutive fixed-length pieces, written to ``out_dir``.
+
+    Piece ``k`` covers ``[k * segment_duration, (k + 1) * segment_duration)``
+    seconds of the file and is written as ``out_dir/<stem>.<k:03d>.<format>``
+    (``song.mp3`` gives ``song.000.wav``, ``song.001.wav``, ...; past 999
+    pieces the number simply grows to four digits). A 180-s file gives six
+    30-s pieces.
+
+    Pieces keep the file's channels and, with ``sr=None``, its sampling rate;
+    nothing is mixed down. The file is streamed one piece at a time, so memory
+    stays bounded by one piece however long the recording. When the source is
+    integer PCM (e.g. 16-bit WAV or FLAC), ``sr`` is ``None`` and the output
+    keeps that subtype, the pieces are bit-exact copies: concatenated, they
+    are the source's samples.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Audio file (anything libsndfile reads; other formats, e.g. ``.m4a``,
+        through :func:`librosa.load` / audioread, which decodes the whole file
+        into memory).
+    out_dir : str or os.PathLike
+        Folder the pieces are written to; created if missing. Existing pieces
+        of the same names are overwritten.
+    segment_duration : float, default=30.0
+        Length of each piece in seconds (rounded to whole samples).
+    sr : int or None, default=None
+        Sampling rate of the pieces in Hz. ``None`` keeps the file's rate;
+        otherwise each piece is resampled on its own with
+        :func:`librosa.resample` (soxr_hq), as :func:`load_audio` with that
+        ``offset`` and ``duration`` would, and padded or trimmed to
+        ``round(segment_duration * sr)`` samples.
+    drop_last : bool, default=True
+        Drop the trailing remainder shorter than ``segment_duration`` (so all
+        pieces have the same length). ``False`` writes it as a shorter last
+        piece. With ``True`` a file shorter than one piece writes nothing.
+    format : str, default="wav"
+        Output container, a :func:`soundfile.available_formats` key (``"wav"``,
+        ``"flac"``, ``"ogg"``, ...); also the pieces' file extension.
+    subtype : str or None, default=None
+        Output sample format (``"PCM_16"``, ``"FLOAT"``, ...). ``None`` keeps
+        the source's subtype when ``format`` supports it, else uses
+        :func:`soundfile.default_subtype` (``"PCM_16"`` for WAV and FLAC).
+        Decoded float audio written as integer PCM is clipped to [-1, 1].
+
+    Returns
+    -------
+    pieces : list of pathlib.Path
+        The files written, in time order; empty when ``drop_last=True`` and
+        the file is shorter than ``segment_duration``.
+
+    Raises
+    ------
+    AudioDecodeError
+        The file does not exist, is a directory, is empty, cannot be decoded,
+        holds no samples or holds NaN/inf samples. The message names the file;
+        pieces already written by this call are removed.
+    ValueError
+        ``segment_duration``, ``sr``, ``format`` or ``subtype`` is invalid.
+
+    See Also
+    --------
+    sk_genre.datasets.segment_audio_folder : Segment a whole genre-per-folder
+        tree and write a manifest that keeps each song one CV group.
+    load_audio : Decode one file (or one piece of it) to mono float32.
+
+    References
+    ----------
+    .. [1] G. Tzanetakis and P. Cook, "Musical genre classification of audio
+       signals," IEEE Trans. Speech and Audio Processing, 10(5), 2002 (the
+       30-s excerpts of GTZAN).
+
+    Examples
+    --------
+    >>> from sk_genre.io import segment_audio
+    >>> pieces = segment_audio("song.flac", "pieces/")  # doctest: +SKIP
+    >>> [p.name for p in pieces]  # a 3-minute song  # doctest: +SKIP
+    ['song.000.wav', 'song.001.wav', 'song.002.wav', 'song.003.wav', 'song.004.wav', 'song.005.wav']
+    """
+    pieces = _write_segments(
+        path,
+        out_dir,
+        segment_duration=segment_duration,
+        sr=sr,
+        drop_last=drop_last,
+        format=format,
+        subtype=subtype,
+    )
+    return [piece for piece, _, _ in pieces]
+
+
+def _write_segments(path, out_dir, *, segment_duration, sr, drop_last, format, subtype):
+    """Do :func:`segment_audio`; return ``(piece, start, end)`` per piece, times in seconds."""
+    if not (
+        isinstance(segment_duration, numbers.Real)
+        and np.isfinite(segment_duration)
+        and segment_duration > 0
+    ):
+        raise ValueError(
+            f"segment_duration must be a positive number of seconds; got {segment_duration!r}"
+        )
+    _check_sr(sr)
+    fmt = str(format).upper()
+    if fmt not in sf.available_formats():
+        raise ValueError(
+            f"format must be one of {', '.join(sorted(f.lower() for f in sf.available_formats()))}"
+            f"; got {format!r}"
+        )
+    if subtype is not None and not sf.check_format(fmt, subtype):
+        raise ValueError(
+            f"subtype must be one that {fmt} supports ({', '.join(sf.available_subtypes(fmt))})"
+            f"; got {subtype!r}"
+        )
+    path = _check_file(path)
+    out_dir = Path(out_dir)
+    stem = Path(path).stem
+    try:
+        source = sf.SoundFile(path)
+    except _SF_ERRORS as sf_error:
+        source = _InMemorySource(*_read_fallback(path, 0.0, None, sf_error, mono=False))
+
+    written = []
+    with source:
+        native_sr = source.samplerate
+        n_in = round(segment_duration * native_sr)
+        if n_in < 1:
+            raise ValueError(
+                f"segment_duration must be at least one sample (1/{native_sr} s); "
+                f"got {segment_duration!r} ({path})"
+            )
+        out_sr = native_sr if sr is None else int(sr)
+        resample = out_sr != native_sr
+        if subtype is None:
+            same = source.subtype is not None and sf.check_format(fmt, source.subtype)
+            subtype = source.subtype if same else sf.default_subtype(fmt)
+        if not resample and subtype == source.subtype and subtype in _PCM_DTYPES:
+            dtype = _PCM_DTYPES[subtype]  # bit-exact copy
+        else:
+            dtype = "float64" if subtype == "DOUBLE" else "float32"
+        try:
+            for k in itertools.count():
+                try:
+                    block = source.read(n_in, dtype=dtype, always_2d=True)
+                except _SF_ERRORS as exc:
+                    reason = str(exc).strip() or type(exc).__name__
+                    raise AudioDecodeError(
+                        path, f"decoding failed after {k * n_in / native_sr:g} s ({reason})"
+                    ) from exc
+                n = block.shape[0]
+                if n == 0 and k == 0:
+                    raise AudioDecodeError(path, "contains no audio samples")
+                if n == 0 or (n < n_in and drop_last):
+                    break
+                if dtype.startswith("float") and not np.isfinite(block).all():
+                    raise AudioDecodeError(path, "contains NaN or infinite samples")
+                if resample:
+                    full = round(segment_duration * out_sr)
+                    size = full if n == n_in else max(round(n * out_sr / native_sr), 1)
+                    block = _resample_block(block, native_sr, out_sr, size)
+                if dtype.startswith("float") and subtype in _PCM_DTYPES:
+                    np.clip(block, -1.0, 1.0, out=block)
+                if not written:
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                piece = out_dir / f"{stem}.{k:03d}.{fmt.lower()}"
+                sf.write(piece, block, out_sr, subtype=subtype, format=fmt)
+                written.append((piece, k * n_in / native_sr, (k * n_in + n) / native_sr))
+                if n < n_in:
+                    break
+        except BaseException:
+            for piece, _, _ in written:
+                piece.unlink(missing_ok=True)
+            raise
+    return written
+
+
+def _resample_block(block, orig_sr, target_sr, size):
+    """Resample ``block`` (n_frames, n_channels) and fix its length to ``size`` frames."""
+    import librosa
+
+    y = librosa.resample(block, orig_sr=orig_sr, target_sr=target_sr, axis=0)
+    return np.ascontiguousarray(librosa.util.fix_length(y, size=size, axis=0))
+
+
+class _InMemorySource:
+    """A decoded waveform read like a :class:`soundfile.SoundFile` (fallback decoders)."""
+
+    subtype = None
+
+    def __init__(self, y, samplerate):
+        self._frames = np.atleast_2d(y).T  # (n_frames, n_channels)
+        self.samplerate = samplerate
+        self._pos = 0
+
+    def read(self, frames, dtype="float32", always_2d=True):
+        block = self._frames[self._pos : self._pos + frames]
+        self._pos += block.shape[0]
+        return block.astype(dtype)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

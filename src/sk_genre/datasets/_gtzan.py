@@ -1,12 +1,14 @@
 """The GTZAN feature table and the fault-filtered artist-aware split, bundled."""
 
 import csv
+import os
+import re
 from importlib import resources
 
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_gtzan_features"]
+__all__ = ["fault_filtered_split", "gtzan_track_id", "load_gtzan_features"]
 
 _DATA = resources.files("sk_genre.datasets") / "data"
 
@@ -33,6 +35,70 @@ def _read_split(name):
     with (_DATA / name).open() as f:
         # lines look like "blues/blues.00012.wav"
         return {line.strip().rsplit("/", 1)[-1].removesuffix(".wav") for line in f if line.strip()}
+
+
+_TRACK_ID = re.compile(r"(?:^|[/\\])([a-z]+\.\d{5})(?:\.|$)")
+
+
+def gtzan_track_id(name):
+    """The GTZAN track id (``"blues.00012"``) in a file name, path or segment name.
+
+    Parameters
+    ----------
+    name : str or os.PathLike
+        ``"blues.00012"``, ``"blues.00012.wav"``, ``"gtzan/blues/blues.00012.ogg"``,
+        or a segment of that track: ``"blues.00012.3.wav"`` (the Kaggle 3-s
+        table) or ``"blues.00012.004.wav"`` (``sk-genre segment``).
+
+    Returns
+    -------
+    track_id : str
+
+    Raises
+    ------
+    ValueError
+        ``name`` holds no GTZAN track id (``<genre>.<5 digits>``).
+    """
+    match = _TRACK_ID.search(os.fspath(name))
+    if match is None:
+        raise ValueError(
+            f"name must contain a GTZAN track id like 'blues.00012'; got {os.fspath(name)!r}"
+        )
+    return match.group(1)
+
+
+def fault_filtered_split(names):
+    """Fold of each GTZAN track in the fault-filtered, artist-aware split.
+
+    Parameters
+    ----------
+    names : sequence of str or os.PathLike
+        Track ids, file names or paths of GTZAN tracks or of their segments
+        (see :func:`gtzan_track_id`).
+
+    Returns
+    -------
+    split : ndarray of shape (n_tracks,), dtype object
+        ``"train"`` (443 GTZAN tracks), ``"valid"`` (197) or ``"other"``
+        (listed in neither: the split's test tracks, and faulty tracks it
+        excludes).
+
+    Raises
+    ------
+    ValueError
+        A name holds no GTZAN track id.
+
+    References
+    ----------
+    .. [1] C. Kereliuk, B. L. Sturm and J. Larsen, "Deep learning and music
+       adversaries", IEEE Trans. Multimedia 17(11), 2015.
+    """
+    train, valid = _read_split("gtzan_ff_train.txt"), _read_split("gtzan_ff_valid.txt")
+    ids = [gtzan_track_id(n) for n in names]
+    return np.array(
+        ["train" if t in train else "valid" if t in valid else "other" for t in ids],
+        dtype=object,
+    )
 
 
 def load_gtzan_features(*, as_frame=False):
@@ -97,11 +163,7 @@ def load_gtzan_features(*, as_frame=False):
     data = np.array([[float(v) for v in r[2:-1]] for r in body])
     target = np.array([r[-1] for r in body], dtype=object)
     track_ids = np.array([r[0].removesuffix(".wav") for r in body], dtype=object)
-    train, valid = _read_split("gtzan_ff_train.txt"), _read_split("gtzan_ff_valid.txt")
-    split = np.array(
-        ["train" if t in train else "valid" if t in valid else "other" for t in track_ids],
-        dtype=object,
-    )
+    split = fault_filtered_split(track_ids)
     bunch = Bunch(
         data=data,
         target=target,

@@ -17,13 +17,15 @@ import keras
 import numpy as np
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
-from ._builders import DENSE_PRESETS, build_dense_network
+from ._builders import CNN_PRESETS, DENSE_PRESETS, build_cnn, build_dense_network
+from ._callbacks import StopAtAccuracy
 
-__all__ = ["GenreKerasClassifier", "DenseClassifier"]
+__all__ = ["CNNClassifier", "DenseClassifier", "GenreKerasClassifier"]
 
 
 @contextlib.contextmanager
@@ -66,6 +68,10 @@ class GenreKerasClassifier(KerasClassifier):
         "patience": [Interval(Integral, 0, None, closed="left")],
         "restore_best_weights": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "stop_accuracy": [Interval(Real, 0, 1, closed="both"), None],
+        "reduce_lr_on_plateau": ["boolean"],
+        "reduce_lr_factor": [Interval(Real, 0, 1, closed="neither")],
+        "reduce_lr_patience": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -81,6 +87,10 @@ class GenreKerasClassifier(KerasClassifier):
         patience=10,
         restore_best_weights=True,
         validation_fraction=0.1,
+        stop_accuracy=None,
+        reduce_lr_on_plateau=False,
+        reduce_lr_factor=0.5,
+        reduce_lr_patience=5,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -99,6 +109,10 @@ class GenreKerasClassifier(KerasClassifier):
         self.patience = patience
         self.restore_best_weights = restore_best_weights
         self.validation_fraction = validation_fraction
+        self.stop_accuracy = stop_accuracy
+        self.reduce_lr_on_plateau = reduce_lr_on_plateau
+        self.reduce_lr_factor = reduce_lr_factor
+        self.reduce_lr_patience = reduce_lr_patience
 
     def __sklearn_tags__(self):
         # ClassifierMixin.__sklearn_tags__ is shadowed by BaseEstimator's in scikeras' MRO
@@ -160,38 +174,61 @@ class GenreKerasClassifier(KerasClassifier):
 
     def _initialize_callbacks(self):
         super()._initialize_callbacks()
+        extra = []
         if self.early_stopping:
-            stop = keras.callbacks.EarlyStopping(
-                monitor="val_loss",
-                patience=self.patience,
-                restore_best_weights=self.restore_best_weights,
+            extra.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    patience=self.patience,
+                    restore_best_weights=self.restore_best_weights,
+                )
             )
-            self._fit_callbacks = [*self._fit_callbacks, stop]
+        if self.reduce_lr_on_plateau:
+            extra.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss" if self.early_stopping else "loss",
+                    factor=self.reduce_lr_factor,
+                    patience=self.reduce_lr_patience,
+                )
+            )
+        if self.stop_accuracy is not None:
+            extra.append(StopAtAccuracy(self.stop_accuracy))
+        self._fit_callbacks = [*self._fit_callbacks, *extra]
 
-    def _holdout(self, y):
-        """Indices (train, validation) of a stratified split of the encoded ``y``."""
+    def _holdout(self, y, groups=None):
+        """Indices (train, validation) of a stratified split of the encoded ``y``.
+
+        With ``groups`` (one id per row, rows of a group sharing their label),
+        whole groups are held out: the split is drawn over groups.
+        """
         # scikeras encodes sparse targets as (n, 1) and one-hot ones as (n, n_classes)
         labels = y.reshape(len(y), -1)
         labels = labels[:, 0] if labels.shape[1] == 1 else np.argmax(labels, axis=1)
+        if groups is None:
+            groups = np.arange(len(labels))
+        unique, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
+        if len(unique) < 2:
+            raise ValueError(
+                f"early_stopping needs at least 2 training tracks to hold some out; "
+                f"got {len(unique)}"
+            )
         seed = self._seed()
         splitter = StratifiedShuffleSplit(
             n_splits=1, test_size=self.validation_fraction, random_state=seed
         )
         try:
-            return next(splitter.split(np.zeros(len(labels)), labels))
-        except ValueError:  # too few rows per class to stratify
+            _, val_groups = next(splitter.split(unique, labels[first]))
+        except ValueError:  # too few groups per class to stratify
             splitter = ShuffleSplit(
                 n_splits=1, test_size=self.validation_fraction, random_state=seed
             )
-            return next(splitter.split(np.zeros(len(labels))))
+            _, val_groups = next(splitter.split(unique))
+        held_out = np.isin(inverse, val_groups)
+        return np.flatnonzero(~held_out), np.flatnonzero(held_out)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         if self.early_stopping and "validation_data" not in kwargs:
-            if len(y) < 2:
-                raise ValueError(
-                    f"early_stopping needs at least 2 training rows to hold some out; got {len(y)}"
-                )
-            train, val = self._holdout(y)
+            train, val = self._holdout(y, getattr(self, "_row_groups", None))
             if sample_weight is None:
                 kwargs["validation_data"] = (X[val], y[val])
             else:
@@ -269,6 +306,18 @@ class DenseClassifier(GenreKerasClassifier):
     validation_fraction : float, default=0.1
         Fraction of training rows held out for early stopping (in (0, 1)).
         Used only when ``early_stopping=True``.
+    stop_accuracy : float or None, default=None
+        Stop at the end of the first epoch whose training accuracy reaches
+        this value (the seed DNN's callback used 0.94; see
+        :class:`~sk_genre.models.StopAtAccuracy`). None: off.
+    reduce_lr_on_plateau : bool, default=False
+        Multiply the learning rate by ``reduce_lr_factor`` when the loss
+        (the hold-out loss with early stopping) has not improved for
+        ``reduce_lr_patience`` epochs (:class:`keras.callbacks.ReduceLROnPlateau`).
+    reduce_lr_factor : float, default=0.5
+        Learning-rate factor on a plateau, in (0, 1).
+    reduce_lr_patience : int, default=5
+        Epochs without improvement before the learning rate is reduced.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, dropout, shuffling and the hold-out split
         (Python, NumPy and the Keras backend, for the duration of ``fit``).
@@ -327,33 +376,9 @@ class DenseClassifier(GenreKerasClassifier):
         l2=0.0,
         batch_norm=False,
         activation="relu",
-        optimizer="adam",
-        learning_rate=0.001,
-        loss="sparse_categorical_crossentropy",
-        epochs=100,
-        batch_size=32,
-        early_stopping=False,
-        patience=10,
-        restore_best_weights=True,
-        validation_fraction=0.1,
-        random_state=None,
-        verbose=0,
         **kwargs,
     ):
-        super().__init__(
-            optimizer=optimizer,
-            learning_rate=learning_rate,
-            loss=loss,
-            epochs=epochs,
-            batch_size=batch_size,
-            early_stopping=early_stopping,
-            patience=patience,
-            restore_best_weights=restore_best_weights,
-            validation_fraction=validation_fraction,
-            random_state=random_state,
-            verbose=verbose,
-            **kwargs,
-        )
+        super().__init__(**kwargs)
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.l2 = l2
@@ -366,11 +391,13 @@ class DenseClassifier(GenreKerasClassifier):
 
         Parameters
         ----------
-        name : {"baseline", "regularized", "dnn"}
+        name : {"baseline", "regularized", "dnn", "dnn_threshold"}
             ``"baseline"``: 128-64, dropout 0.5. ``"regularized"``: 128-64-32,
             batch norm, L2 0.01, dropout 0.5/0.3/0.3. ``"dnn"``: 128-256-128,
             batch norm, dropout 0.5, early stopping on validation loss
-            (patience 10, best weights restored).
+            (patience 10, best weights restored). ``"dnn_threshold"``: the DNN
+            that also stops once its training accuracy reaches 0.94
+            (``stop_accuracy``).
         **params
             Parameters that override the preset's (e.g. ``random_state=0``).
 
@@ -396,5 +423,271 @@ class DenseClassifier(GenreKerasClassifier):
             l2=self.l2,
             batch_norm=self.batch_norm,
             activation=self.activation,
+        )
+        return self._compile(model, compile_kwargs)
+
+
+class CNNClassifier(GenreKerasClassifier):
+    """Convolutional network on log-mel chunks with track-level voting, as a classifier.
+
+    Input rows are tracks: ``X`` is the 4-D output of
+    :class:`~sk_genre.MelChunker`, ``(n_tracks, n_chunks, n_mels, n_frames)``.
+    ``fit`` trains on the chunks, each chunk carrying its track's genre (and
+    sample weight); with early stopping whole *tracks* are held out, never
+    single chunks. ``predict_proba`` averages the chunk probabilities of each
+    track (soft voting: the mean of the ``n_chunks`` softmax outputs) and
+    ``predict`` takes the genre of highest mean probability. Because a track's
+    chunks never leave its row, any scikit-learn splitter keeps all chunks of
+    a test track out of training.
+
+    The network (:func:`sk_genre.models.build_cnn`) standardises the input
+    with the mean and standard deviation of the training chunks (in dB), then
+    applies convolution blocks ``Conv2D -> [BatchNorm] -> MaxPool``, dropout,
+    dense layers and a softmax output; it is trained with Adam on sparse
+    categorical cross-entropy. Defaults are the seed CNN (preset ``"cnn"``).
+
+    Parameters
+    ----------
+    filters : tuple of int, default=(16, 32, 64, 128)
+        Convolution filters per block.
+    kernel_size : int or tuple of int, default=3
+        Convolution kernel in (mel bands, frames).
+    pool_size : int or tuple of int, default=2
+        Max-pooling window after each convolution.
+    dropout : float, default=0.3
+        Dropout rate after the convolution blocks and each dense layer.
+    dense_units : tuple of int, default=(64,)
+        Units per dense layer before the softmax.
+    batch_norm : bool, default=True
+        Batch normalisation after each convolution.
+    activation : str, default="relu"
+        Activation of convolutions and dense layers.
+    **kwargs
+        Training parameters of :class:`~sk_genre.models.DenseClassifier`
+        (``optimizer``, ``learning_rate``, ``epochs`` (here default 30),
+        ``batch_size`` (chunks per step, default 32), ``early_stopping``,
+        ``patience``, ``restore_best_weights``, ``validation_fraction`` (of
+        tracks), ``stop_accuracy``, ``reduce_lr_on_plateau``,
+        ``reduce_lr_factor``, ``reduce_lr_patience``, ``random_state``,
+        ``verbose``) and further scikeras parameters.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Genre labels, sorted.
+    model_ : keras.Model
+        The trained chunk network: ``(n_mels, n_frames)`` in, genre
+        probabilities out.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``accuracy`` over training chunks (and
+        ``val_loss``, ``val_accuracy`` over held-out tracks' chunks).
+    n_chunks_ : int
+        Chunks per track seen in ``fit``.
+    input_mean_, input_std_ : float
+        Mean and standard deviation (dB) of the training chunks.
+
+    Raises
+    ------
+    ValueError
+        ``X`` is not 4-D, ``X`` and ``y`` have different numbers of tracks, a
+        parameter is out of range, or early stopping is asked for with fewer
+        than 2 training tracks.
+
+    See Also
+    --------
+    sk_genre.MelChunker : makes the input.
+    sk_genre.make_pipeline : ``make_pipeline(features="mel", model="cnn")``.
+
+    References
+    ----------
+    .. [1] K. Choi, G. Fazekas and M. Sandler, "Automatic tagging using deep
+       convolutional neural networks", ISMIR 2016.
+    .. [2] scikeras KerasClassifier, https://adriangb.com/scikeras/stable/
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_genre.models import CNNClassifier
+    >>> X = np.random.default_rng(0).normal(size=(6, 3, 16, 20)).astype("float32")
+    >>> y = ["jazz", "rock"] * 3
+    >>> clf = CNNClassifier(filters=(4,), dense_units=(8,), epochs=2, random_state=0)
+    >>> clf.fit(X, y).predict_proba(X).shape  # doctest: +SKIP
+    (6, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **GenreKerasClassifier._parameter_constraints,
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        filters=(16, 32, 64, 128),
+        kernel_size=3,
+        pool_size=2,
+        dropout=0.3,
+        dense_units=(64,),
+        batch_norm=True,
+        activation="relu",
+        **kwargs,
+    ):
+        kwargs.setdefault("epochs", 30)
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.pool_size = pool_size
+        self.dropout = dropout
+        self.dense_units = dense_units
+        self.batch_norm = batch_norm
+        self.activation = activation
+
+    @classmethod
+    def from_preset(cls, name="cnn", **params):
+        """The seed mel CNN, optionally with some parameters changed.
+
+        Parameters
+        ----------
+        name : {"cnn"}, default="cnn"
+            Four Conv2D(16/32/64/128, 3x3) + batch norm + 2x2 max-pool blocks,
+            dropout 0.3, Dense 64, softmax; 30 epochs of Adam.
+        **params
+            Parameters that override the preset's.
+
+        Returns
+        -------
+        CNNClassifier
+
+        Raises
+        ------
+        ValueError
+            ``name`` is not a preset.
+        """
+        if name not in CNN_PRESETS:
+            raise ValueError(f"name must be one of {sorted(CNN_PRESETS)}; got {name!r}")
+        return cls(**{**CNN_PRESETS[name], **params})
+
+    @staticmethod
+    def _chunks(X):
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 4 or 0 in X.shape:
+            raise ValueError(
+                "X must be log-mel chunks of shape (n_tracks, n_chunks, n_mels, n_frames), "
+                f"as MelChunker returns; got shape {X.shape}"
+            )
+        return X
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Train on every chunk of every track, labelled with its track's genre.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
+            Log-mel chunks (dB), e.g. from :class:`~sk_genre.MelChunker`.
+        y : array-like of shape (n_tracks,)
+            Genre of each track.
+        sample_weight : array-like of shape (n_tracks,), default=None
+            Weight of each track, given to each of its chunks.
+        **kwargs
+            Passed to :meth:`keras.Model.fit`.
+
+        Returns
+        -------
+        self : CNNClassifier
+
+        Raises
+        ------
+        ValueError
+            See the class docstring.
+        """
+        X = self._chunks(X)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(
+                f"y must have one genre per track of X; got {len(y)} labels for {len(X)} tracks"
+            )
+        n_tracks, n_chunks = X.shape[:2]
+        chunks = X.reshape(n_tracks * n_chunks, *X.shape[2:])
+        self.n_chunks_ = n_chunks
+        self.input_mean_ = float(chunks.mean(dtype=np.float64))
+        self.input_std_ = float(chunks.std(dtype=np.float64)) or 1.0
+        if sample_weight is not None:
+            sample_weight = np.repeat(np.asarray(sample_weight, dtype=np.float64), n_chunks)
+        self._row_groups = np.repeat(np.arange(n_tracks), n_chunks)
+        try:
+            super().fit(chunks, np.repeat(y, n_chunks, axis=0), sample_weight, **kwargs)
+        finally:
+            del self._row_groups
+        return self
+
+    def predict_proba(self, X, **kwargs):
+        """Genre probabilities of each track: the mean over its chunks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
+            Log-mel chunks with the ``n_mels`` and ``n_frames`` seen in ``fit``
+            (any number of chunks).
+        **kwargs
+            Passed to :meth:`keras.Model.predict`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_tracks, n_classes)
+            Mean chunk probability per genre; columns follow ``classes_``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            ``fit`` was not called.
+        ValueError
+            ``X`` is not 4-D or its chunk shape differs from ``fit``'s.
+        """
+        if not self.initialized_:
+            raise NotFittedError("This CNNClassifier is not fitted yet; call 'fit' first.")
+        X = self._chunks(X)
+        n_tracks, n_chunks = X.shape[:2]
+        proba = super().predict_proba(X.reshape(n_tracks * n_chunks, *X.shape[2:]), **kwargs)
+        return proba.reshape(n_tracks, n_chunks, -1).mean(axis=1)
+
+    def predict(self, X, **kwargs):
+        """Genre of each track: the class of highest mean chunk probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
+            As for :meth:`predict_proba`.
+        **kwargs
+            Passed to :meth:`keras.Model.predict`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_tracks,)
+            Predicted genres.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            ``fit`` was not called.
+        ValueError
+            As for :meth:`predict_proba`.
+        """
+        proba = self.predict_proba(X, **kwargs)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def _keras_build_fn(self, meta, compile_kwargs):
+        model = build_cnn(
+            input_shape=meta["X_shape_"][1:],
+            n_classes=meta["n_classes_"],
+            filters=self.filters,
+            kernel_size=self.kernel_size,
+            pool_size=self.pool_size,
+            dropout=self.dropout,
+            dense_units=self.dense_units,
+            batch_norm=self.batch_norm,
+            activation=self.activation,
+            input_mean=self.input_mean_,
+            input_std=self.input_std_,
         )
         return self._compile(model, compile_kwargs)

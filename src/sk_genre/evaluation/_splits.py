@@ -1,0 +1,206 @@
+"""Leak-free cross-validation splitters for GTZAN and segment-level data."""
+
+import os
+
+import numpy as np
+from sklearn.model_selection import BaseCrossValidator, StratifiedGroupKFold
+
+from ..datasets import fault_filtered_split
+
+__all__ = ["FaultFilteredSplit", "TrackGroupKFold"]
+
+
+class FaultFilteredSplit(BaseCrossValidator):
+    """The fault-filtered, artist-aware GTZAN split as a scikit-learn splitter.
+
+    One split: train on the rows whose track is in the split's training list
+    (443 GTZAN tracks), test on those in its validation list (197). No
+    artist is on both sides, and GTZAN's known duplicates and faulty excerpts
+    are excluded; rows of other tracks are left out of both. Several rows
+    (segments) of one track fall on the same side. Use it as ``cv=`` of
+    :func:`~sklearn.model_selection.cross_val_score` or
+    :class:`~sklearn.model_selection.GridSearchCV`.
+
+    Parameters
+    ----------
+    track_ids : sequence of str or None, default=None
+        GTZAN track id, file name or path of each row (``"blues.00012"``,
+        ``"blues/blues.00012.3.wav"``; see
+        :func:`sk_genre.datasets.gtzan_track_id`). None: taken from the
+        ``groups`` passed to ``split``; failing that, from ``X`` when it is a
+        sequence of paths, or the bundled table's row order when ``X`` has its
+        1000 rows.
+
+    Raises
+    ------
+    ValueError
+        From ``split``: the rows' tracks cannot be told, a row holds no GTZAN
+        track id, or one side of the split would be empty.
+
+    References
+    ----------
+    .. [1] C. Kereliuk, B. L. Sturm and J. Larsen, "Deep learning and music
+       adversaries", IEEE Trans. Multimedia 17(11), 2015.
+    .. [2] B. L. Sturm, "The GTZAN dataset: its contents, its faults, their
+       effects on evaluation, and its future use", arXiv:1306.1461, 2013.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sk_genre import make_pipeline
+    >>> from sk_genre.datasets import load_gtzan_features
+    >>> from sk_genre.evaluation import FaultFilteredSplit
+    >>> gtzan = load_gtzan_features()
+    >>> train, test = next(FaultFilteredSplit().split(gtzan.data))
+    >>> len(train), len(test)
+    (443, 197)
+    >>> pipe = make_pipeline(features=None, model="dnn", random_state=0)  # doctest: +SKIP
+    >>> cross_val_score(pipe, gtzan.data, gtzan.target, cv=FaultFilteredSplit())  # doctest: +SKIP
+    """
+
+    def __init__(self, track_ids=None):
+        self.track_ids = track_ids
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of splits: 1.
+
+        Parameters
+        ----------
+        X, y, groups : object
+            Ignored.
+
+        Returns
+        -------
+        n_splits : int
+        """
+        return 1
+
+    def _ids(self, X, groups):
+        if self.track_ids is not None:
+            return list(self.track_ids)
+        if groups is not None:
+            return list(groups)
+        if X is not None and len(X) and isinstance(X[0], str | os.PathLike):
+            return list(X)
+        if X is not None and len(X) == 1000:
+            from ..datasets import load_gtzan_features
+
+            return list(load_gtzan_features().track_ids)
+        raise ValueError(
+            "FaultFilteredSplit must know the GTZAN track of each row: pass track_ids= "
+            "or groups= (e.g. load_gtzan_features().track_ids); "
+            f"got {0 if X is None else len(X)} rows and neither"
+        )
+
+    def split(self, X, y=None, groups=None):
+        """Indices of the training and the validation rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, ...) or sequence of paths
+            Rows to split.
+        y : array-like, default=None
+            Ignored.
+        groups : array-like of shape (n_rows,), default=None
+            GTZAN track id of each row, when ``track_ids`` is None.
+
+        Yields
+        ------
+        train, test : ndarray of int
+            Row indices of the split's train and valid tracks.
+
+        Raises
+        ------
+        ValueError
+            See the class docstring.
+        """
+        ids = self._ids(X, groups)
+        if X is not None and len(ids) != len(X):
+            raise ValueError(
+                f"track_ids must name the track of each of the {len(X)} rows; got {len(ids)}"
+            )
+        fold = fault_filtered_split(ids)
+        train, test = np.flatnonzero(fold == "train"), np.flatnonzero(fold == "valid")
+        if not len(train) or not len(test):
+            raise ValueError(
+                "the fault-filtered split needs rows on both sides; got "
+                f"{len(train)} train and {len(test)} valid rows of {len(ids)}"
+            )
+        yield train, test
+
+
+class TrackGroupKFold(StratifiedGroupKFold):
+    """K folds stratified by genre that never split one track or song.
+
+    For segment-level rows (3-s segments, 30-s pieces of a long song, chunks
+    stored as rows): every row of a group — all segments of one track, or all
+    pieces of one song — lands in the same fold, so no test row has a sibling
+    in training. A thin wrapper of
+    :class:`~sklearn.model_selection.StratifiedGroupKFold` that refuses to run
+    without groups (its parent would fail less clearly), so a forgotten
+    ``groups=`` cannot silently give a leaky estimate.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds (at least 2).
+    shuffle : bool, default=False
+        Shuffle groups before splitting.
+    random_state : int, RandomState or None, default=None
+        Seed of the shuffle.
+
+    Raises
+    ------
+    ValueError
+        From ``split``: ``groups`` is None, or fewer groups than folds.
+
+    See Also
+    --------
+    sk_genre.datasets.load_audio_folder : its ``groups`` are source songs.
+    sk_genre.datasets.gtzan_track_id : track id of a GTZAN segment name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_genre.evaluation import TrackGroupKFold
+    >>> y = np.array(["jazz"] * 6 + ["rock"] * 6)
+    >>> songs = np.repeat(np.arange(4), 3)  # three pieces per song
+    >>> for train, test in TrackGroupKFold(n_splits=2).split(y, y, songs):
+    ...     assert not set(songs[train]) & set(songs[test])
+    """
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
+        super().__init__(n_splits=n_splits, shuffle=shuffle, random_state=random_state)
+
+    def split(self, X, y=None, groups=None):
+        """Indices of training and test rows, fold by fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, ...) or sequence of paths
+            Rows to split.
+        y : array-like of shape (n_rows,)
+            Genres (the folds are stratified by genre).
+        groups : array-like of shape (n_rows,)
+            Track or song of each row.
+
+        Yields
+        ------
+        train, test : ndarray of int
+
+        Raises
+        ------
+        ValueError
+            ``groups`` is None, or fewer groups than ``n_splits``.
+        """
+        if groups is None:
+            raise ValueError(
+                "groups must give the track or song of each row (e.g. "
+                "load_audio_folder(...).groups); got None"
+            )
+        n_groups = len(np.unique(np.asarray(groups)))
+        if n_groups < self.n_splits:
+            raise ValueError(
+                f"groups must hold at least n_splits={self.n_splits} tracks; got {n_groups}"
+            )
+        yield from super().split(X, y, groups)
