@@ -29,9 +29,7 @@ class RecordingCNN(CNNClassifier):
     seen = []  # one dict per fit, in order: {"train": hashes, "val": hashes}
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        super()._fit_keras_model(
-            X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-        )
+        super()._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
         # the hold-out split is drawn again with the same seed: it is what Keras saw
         record = {"all": {_digest(c) for c in X}}
         if self.early_stopping:
@@ -49,8 +47,19 @@ def test_is_a_classifier_with_flat_params():
     clf = CNNClassifier(filters=(8, 16), random_state=1)
     assert is_classifier(clf)
     params = clf.get_params()
-    for name in ("filters", "kernel_size", "pool_size", "dropout", "dense_units", "batch_norm",
-                 "epochs", "batch_size", "learning_rate", "early_stopping", "random_state"):
+    for name in (
+        "filters",
+        "kernel_size",
+        "pool_size",
+        "dropout",
+        "dense_units",
+        "batch_norm",
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "early_stopping",
+        "random_state",
+    ):
         assert name in params
     assert params["epochs"] == 30
     twin = clone(clf).set_params(dropout=0.1)

@@ -140,9 +140,10 @@ def test_evaluate_reports_per_track(gtzan):
     assert result.accuracy == pytest.approx(model.score(gtzan.data[valid], gtzan.target[valid]))
     assert result.labels.tolist() == gtzan.target_names
     assert result.confusion_matrix.shape == (10, 10) and result.confusion_matrix.sum() == 197
-    np.testing.assert_array_equal(result.confusion_matrix.sum(axis=1), [
-        np.sum(gtzan.target[valid] == g) for g in gtzan.target_names
-    ])
+    np.testing.assert_array_equal(
+        result.confusion_matrix.sum(axis=1),
+        [np.sum(gtzan.target[valid] == g) for g in gtzan.target_names],
+    )
     np.testing.assert_allclose(
         result.genre_accuracy,
         [result.report_dict[g]["recall"] for g in gtzan.target_names],
