@@ -2,7 +2,8 @@
 
 ``import sk_genre`` stays light: keras (and its backend) is imported only when
 a network class is first used (``sk_genre.DenseClassifier``,
-``make_pipeline()`` with a network, ``sk_genre.models``).
+``sk_genre.CNNClassifier``, ``make_pipeline()`` with a network,
+``sk_genre.models``).
 """
 
 from ._version import __version__
@@ -12,6 +13,7 @@ from .pipeline import make_pipeline
 
 __all__ = [
     "AudioDecodeError",
+    "CNNClassifier",
     "DenseClassifier",
     "MFCCTransformer",
     "MelChunker",
@@ -20,7 +22,7 @@ __all__ = [
     "make_pipeline",
 ]
 
-_LAZY = {"DenseClassifier": "sk_genre.models"}
+_LAZY = {"CNNClassifier": "sk_genre.models", "DenseClassifier": "sk_genre.models"}
 
 
 def __getattr__(name):
