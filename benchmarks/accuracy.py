@@ -65,6 +65,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import find_data
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -82,7 +83,6 @@ from sk_genre import make_pipeline
 from sk_genre.datasets import load_audio_folder, load_gtzan_features
 from sk_genre.evaluation import FaultFilteredSplit, TrackGroupKFold
 
-REPO = Path(__file__).resolve().parents[1]
 PRESETS = ("baseline", "regularized", "dnn", "dnn_threshold")
 DNN_REFERENCE = 0.440  # seed DNN on valid, mean over seeds 0-9 (range 0.416-0.467)
 DEFAULT_CACHE = Path("/tmp/sk_genre_accuracy_cache")
@@ -145,23 +145,6 @@ def parse_args(argv=None):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     return args
-
-
-def find_data(data_arg):
-    """The gtzan-mini folder, or exit with a message saying where it was looked for."""
-    if data_arg is not None:
-        base, source = data_arg, "--data"
-    elif os.environ.get("SK_GENRE_DATA"):
-        base, source = Path(os.environ["SK_GENRE_DATA"]), "$SK_GENRE_DATA"
-    else:
-        base, source = REPO.parent / "shared" / "data", "default"
-    for root in (base / "gtzan-mini", base):
-        if root.is_dir() and any(root.glob("*/*.ogg")):
-            return root
-    sys.exit(
-        f"error: GTZAN audio not found: no gtzan-mini/<genre>/<stem>.ogg under {base} ({source}).\n"
-        "Pass --data DIR or set SK_GENRE_DATA to the folder that holds gtzan-mini/."
-    )
 
 
 def machine_info():

@@ -78,13 +78,13 @@ from pathlib import Path
 
 import librosa
 import numpy as np
+from _common import find_data, format_table, heading, load_average
 
 import sk_genre
 from sk_genre import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from sk_genre.features import GTZAN_COLUMNS
 from sk_genre.io import load_audio
 
-REPO = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 SR = 22050
 RTOL = 1e-4
@@ -141,33 +141,11 @@ def parse_args(argv=None):
     return args
 
 
-def find_data(data_arg):
-    """The gtzan-mini folder, or exit with a message saying where it was looked for."""
-    if data_arg is not None:
-        base, source = data_arg, "--data"
-    elif os.environ.get("SK_GENRE_DATA"):
-        base, source = Path(os.environ["SK_GENRE_DATA"]), "$SK_GENRE_DATA"
-    else:
-        base, source = REPO.parent / "shared" / "data", "default"
-    for root in (base / "gtzan-mini", base):
-        if root.is_dir() and any(root.glob("*/*.ogg")):
-            return root
-    sys.exit(
-        f"error: GTZAN audio not found: no gtzan-mini/<genre>/<stem>.ogg under {base} ({source}).\n"
-        "Pass --data DIR or set SK_GENRE_DATA to the folder that holds gtzan-mini/."
-    )
-
-
 def spread(items, n):
     """``n`` items evenly spaced over ``items`` (all of them if n is 0 or too large)."""
     if n <= 0 or n >= len(items):
         return list(items)
     return [items[i] for i in np.linspace(0, len(items) - 1, n).round().astype(int)]
-
-
-def load_average():
-    """1-minute load average (None where the platform has none): other work skews timings."""
-    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
 
 def machine_info():
@@ -356,27 +334,8 @@ def bench_batch(paths, n_batch, n_jobs_list=N_JOBS):
 # -------------------------------------------------------------------------- printing
 
 
-def format_table(headers, rows, align):
-    """Plain-text table; ``align`` has one letter per column, "l" (left) or "r" (right)."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    right = [a == "r" for a in align]
-
-    def line(values):
-        return "  ".join(
-            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
-        ).rstrip()
-
-    sep = "  ".join("-" * w for w in widths)
-    return "\n".join([line(headers), sep, *(line(r) for r in cells)])
-
-
 def verdict(ok):
     return "-" if ok is None else ("PASS" if ok else "FAIL")
-
-
-def heading(text):
-    print(f"\n{text}\n{'=' * len(text)}")
 
 
 def print_machine(info):

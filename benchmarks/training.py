@@ -66,7 +66,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _common import REPO, format_table, heading, load_average, locate_data
+
 BACKENDS = ("jax", "torch", "tensorflow")
 #: Distributions whose version is reported for each backend.
 VERSION_DISTS = {
@@ -191,11 +192,6 @@ def available_cpus():
     return list(range(os.cpu_count() or 1))
 
 
-def load_average():
-    """1-minute load average (None where the platform has none): other work skews timings."""
-    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
-
-
 def busy_cpu_seconds():
     """CPU seconds all processes have used since boot (Linux /proc/stat), or None."""
     try:
@@ -242,20 +238,6 @@ def machine_info(threads):
 # ---------------------------------------------------------------------- chunk tensor
 
 
-def find_data(data_arg):
-    """(gtzan-mini folder or None, where it was looked for)."""
-    if data_arg is not None:
-        base = data_arg
-    elif os.environ.get("SK_GENRE_DATA"):
-        base = Path(os.environ["SK_GENRE_DATA"])
-    else:
-        base = REPO.parent / "shared" / "data"
-    for root in (base / "gtzan-mini", base):
-        if root.is_dir() and any(root.glob("*/*.ogg")):
-            return root, base
-    return None, base
-
-
 def track_list(root):
     """(paths, genres) from manifest.csv, else from the ``<genre>/<stem>.ogg`` layout."""
     manifest = root / "manifest.csv"
@@ -276,7 +258,7 @@ def chunk_tensor(data_arg, rebuild=False):
 
     cache = Path(tempfile.gettempdir()) / "sk_genre_bench_training"
     cache.mkdir(parents=True, exist_ok=True)
-    root, base = find_data(data_arg)
+    root, base, _ = locate_data(data_arg)
     chunker = MelChunker(verbose=0)
     if root is None:
         path = cache / f"synthetic_{'x'.join(map(str, SYNTHETIC_SHAPE))}.npy"
@@ -549,25 +531,6 @@ def run_backend(backend, python, chunks, args):
     result["child_wall_s"] = wall
     result["others_cpu_cores"] = others
     return result
-
-
-def format_table(headers, rows, align):
-    """Plain-text table; ``align`` has one letter per column, "l" (left) or "r" (right)."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    right = [a == "r" for a in align]
-
-    def line(values):
-        return "  ".join(
-            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
-        ).rstrip()
-
-    sep = "  ".join("-" * w for w in widths)
-    return "\n".join([line(headers), sep, *(line(r) for r in cells)])
-
-
-def heading(text):
-    print(f"\n{text}\n{'=' * len(text)}")
 
 
 def _version(r):

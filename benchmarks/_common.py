@@ -1,0 +1,57 @@
+"""Helpers shared by the benchmark scripts (imported as ``_common`` from this folder)."""
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def locate_data(data_arg):
+    """(gtzan-mini folder or None, the folder looked in, where that came from)."""
+    if data_arg is not None:
+        base, source = Path(data_arg), "--data"
+    elif os.environ.get("SK_GENRE_DATA"):
+        base, source = Path(os.environ["SK_GENRE_DATA"]), "$SK_GENRE_DATA"
+    else:
+        base, source = REPO.parent / "shared" / "data", "default"
+    for root in (base / "gtzan-mini", base):
+        if root.is_dir() and any(root.glob("*/*.ogg")):
+            return root, base, source
+    return None, base, source
+
+
+def find_data(data_arg):
+    """The gtzan-mini folder, or exit with a message saying where it was looked for."""
+    root, base, source = locate_data(data_arg)
+    if root is None:
+        sys.exit(
+            f"error: GTZAN audio not found: no gtzan-mini/<genre>/<stem>.ogg under {base} "
+            f"({source}).\nPass --data DIR or set SK_GENRE_DATA to the folder that holds "
+            "gtzan-mini/."
+        )
+    return root
+
+
+def load_average():
+    """1-minute load average (None where the platform has none): other work skews timings."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+def format_table(headers, rows, align):
+    """Plain-text table; ``align`` has one letter per column, "l" (left) or "r" (right)."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    right = [a == "r" for a in align]
+
+    def line(values):
+        return "  ".join(
+            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
+        ).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), sep, *(line(r) for r in cells)])
+
+
+def heading(text):
+    print(f"\n{text}\n{'=' * len(text)}")
