@@ -37,8 +37,10 @@ Threads (same for every backend): the child pins itself to ``--threads`` CPUs
 ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
 ``TF_NUM_INTRAOP_THREADS`` to that number (``TF_NUM_INTEROP_THREADS`` to 2), calls
 ``torch.set_num_threads`` under torch; XLA's CPU pool (JAX) sizes itself from the CPUs it
-may use, i.e. the affinity mask. Everything runs on the CPU: ``CUDA_VISIBLE_DEVICES=""``,
-``JAX_PLATFORMS=cpu``.
+may use, i.e. the affinity mask. By default everything runs on the CPU:
+``CUDA_VISIBLE_DEVICES=""``, ``JAX_PLATFORMS=cpu``. ``--device gpu`` leaves the GPUs visible
+and each backend computes on its first GPU (a backend that sees none is reported as "no GPU");
+the device each child used is printed under Details.
 
 There is no target: this script informs the choice of default backend (docs/backends.md).
 The ratio column is steady epoch / JAX's steady epoch of the same run. Timings on a shared
@@ -51,6 +53,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/training.py \\
         --python-for torch=/work/bench-torch/bin/python \\
         --python-for tensorflow=/work/bench-tf/bin/python --json out.json
+    python benchmarks/training.py --device gpu --backends jax,torch   # on a GPU machine
 """
 
 import argparse
@@ -142,6 +145,12 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--rebuild", action="store_true", help="recompute the chunk tensor, ignoring the cache"
+    )
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "gpu"),
+        default="cpu",
+        help="cpu (default: GPUs hidden) or gpu (each backend's first GPU; fails if none)",
     )
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write results")
     # hidden: one backend's measurement, run by the parent in a child process
@@ -301,16 +310,20 @@ def chunk_tensor(data_arg, rebuild=False):
 # ----------------------------------------------------------------------------- child
 
 
-def pin_threads(threads):
-    """Restrict this process to ``threads`` CPUs and size the thread pools alike."""
+def pin_threads(threads, device="cpu"):
+    """Restrict this process to ``threads`` CPUs and size the thread pools alike.
+
+    With ``device="cpu"`` GPUs are hidden from every backend; with ``"gpu"`` they stay visible.
+    """
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, available_cpus()[:threads])
     for var in THREAD_VARS:
         os.environ[var] = str(threads)
     os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
     os.environ["TF_NUM_INTEROP_THREADS"] = "2"
-    os.environ["CUDA_VISIBLE_DEVICES"] = ""
-    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    if device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -383,6 +396,23 @@ def install_size(backend):
     }
 
 
+def compute_device(backend):
+    """The device the backend computes on, e.g. ``"cpu"`` or ``"gpu: NVIDIA H100 80GB HBM3"``."""
+    if backend == "jax":
+        import jax
+
+        dev = jax.devices()[0]
+        return "cpu" if dev.platform == "cpu" else f"gpu: {dev.device_kind}"
+    if backend == "torch":
+        import torch
+
+        return f"gpu: {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "cpu"
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return f"gpu: {gpus[0].name}" if gpus else "cpu"
+
+
 def emit(result):
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
@@ -391,7 +421,7 @@ def emit(result):
 def run_child(args):
     """Measure one backend in this process; print one JSON line (prefixed) and return 0."""
     backend = args.child
-    pin_threads(args.threads)
+    pin_threads(args.threads, args.device)
     import importlib.util
 
     result = {
@@ -426,6 +456,9 @@ def run_child(args):
         import torch
 
         torch.set_num_threads(args.threads)
+    result["device"] = compute_device(backend)
+    if args.device == "gpu" and result["device"].startswith("cpu"):
+        return emit({**result, "status": "no GPU", "error": f"{backend} sees no GPU"})
 
     X = np.load(args.chunks)
     y = np.load(labels_path(args.chunks))
@@ -501,6 +534,7 @@ def run_backend(backend, python, chunks, args):
         "--epochs", str(args.epochs),
         "--batch-size", str(args.batch_size),
         "--threads", str(args.threads),
+        "--device", args.device,
     ]  # fmt: skip
     load = load_average()
     busy, own = busy_cpu_seconds(), children_cpu_seconds()
@@ -533,6 +567,11 @@ def run_backend(backend, python, chunks, args):
     return result
 
 
+def _s(seconds):
+    """Seconds with 3 significant digits below 10 s (GPU epochs take a tenth of a second)."""
+    return f"{seconds:.3g}" if seconds < 10 else f"{seconds:.1f}"
+
+
 def _version(r):
     v = r.get("versions", {})
     return next((v[d] for d in VERSION_DISTS[r["backend"]] if d in v), "-")
@@ -563,13 +602,13 @@ def print_results(results):
                 r["backend"],
                 _version(r),
                 r["versions"].get("keras", "-"),
-                f"{r['fit_setup_s']:.1f}",
-                f"{r['first_epoch_s']:.1f}",
-                f"{r['steady_epoch_s']:.1f}",
+                _s(r["fit_setup_s"]),
+                _s(r["first_epoch_s"]),
+                _s(r["steady_epoch_s"]),
                 ratio,
                 f"{r['steady_cpu_over_wall']:.2f}",
-                f"{r['predict_first_s']:.1f}",
-                f"{r['predict_s']:.1f}",
+                _s(r["predict_first_s"]),
+                _s(r["predict_s"]),
                 f"{r['peak_rss_mb']:.0f}",
                 _mb(install, "own_mb"),
                 _mb(install, "all_deps_mb"),
@@ -598,11 +637,13 @@ def print_results(results):
         print(line)
         if r.get("error"):
             print(f"  error: {r['error']}")
+        if r.get("device"):
+            print(f"  device: {r['device']}")
         if r.get("versions"):
             print("  versions: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items()))
         if r["status"] == "ok":
             print(
-                "  epochs s: " + ", ".join(f"{s:.1f}" for s in r["epoch_s"])
+                "  epochs s: " + ", ".join(_s(s) for s in r["epoch_s"])
                 + f"; fit setup {r['fit_setup_s']:.1f} s; loss {r['final_loss']:.3f}, "
                 f"train accuracy {r['train_accuracy']:.2f}; child wall {r['child_wall_s']:.0f} s"
             )  # fmt: skip
@@ -637,7 +678,8 @@ def main(argv=None):
     print(f"tensor {shape} float32 -> {n_tracks} tracks x {shape[1]} chunks; file {chunks}")
     print(
         f"fit: 1 + {args.epochs} epochs, batch {args.batch_size}, random_state 0; "
-        f"{args.threads} threads per backend (affinity + OMP/MKL/TF/torch settings); CPU only"
+        f"{args.threads} threads per backend (affinity + OMP/MKL/TF/torch settings); "
+        + ("CPU only (GPUs hidden)" if args.device == "cpu" else "on the GPU")
     )
     heading("Machine")
     for key, value in info.items():
@@ -672,6 +714,7 @@ def main(argv=None):
                 "epochs": args.epochs,
                 "batch_size": args.batch_size,
                 "threads": args.threads,
+                "device": args.device,
                 "quick": args.quick,
                 "python_for": args.python_for,
             },

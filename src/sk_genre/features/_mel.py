@@ -13,8 +13,11 @@ from ._stft import sparse_mel_filterbank
 
 __all__ = ["MelChunker"]
 
-#: Floor of the log-mel values, in dB (the power floor 1e-10 of librosa.power_to_db).
+#: Power floor of the log-mel values (the ``amin`` 1e-10 of librosa.power_to_db).
 AMIN = 1e-10
+#: The same floor in dB, exact: float32 ``log10`` of ``float32(1e-10)`` rounds either way
+#: depending on numpy's SIMD code path, so floored values are set to this number.
+DB_FLOOR = -100.0
 
 
 class MelChunker(ClipFeatureTransformer):
@@ -194,7 +197,7 @@ class MelChunker(ClipFeatureTransformer):
             stft = scipy.fft.rfft(frames[:: self.hop_length] * window, axis=-1)
             power = np.square(stft.real) + np.square(stft.imag)  # (frames, bins)
             mel = basis @ power.T
-            log_mel = 10.0 * np.log10(np.maximum(mel, AMIN))
+            log_mel = np.maximum(10.0 * np.log10(np.maximum(mel, AMIN)), DB_FLOOR)
             for k in members:
                 offset = starts[k] - run_start
                 out[k] = log_mel[:, offset : offset + n_frames]
