@@ -146,6 +146,51 @@ class GenreKerasClassifier(KerasClassifier):
         proba = super().predict_proba(X, **kwargs)
         return proba.reshape(-1, len(self.classes_))
 
+    def fit(self, X, y, sample_weight=None, groups=None, **kwargs):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            Feature vectors (standardised, e.g. by ``make_pipeline``'s scaler).
+        y : array-like of shape (n_rows,)
+            Genre of each row.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Weight of each row in the loss.
+        groups : array-like of shape (n_rows,), default=None
+            Group of each row (artist, song or track) for the early-stopping
+            hold-out: with ``early_stopping=True``, whole groups are held out
+            (stratified by genre over groups), so the epoch is chosen on groups
+            the network never trains on. Without it, rows are held out one by one.
+            Ignored without early stopping. In a pipeline pass it as
+            ``pipe.fit(X, y, model__groups=groups)``.
+        **kwargs
+            Passed to :meth:`keras.Model.fit`.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            ``groups`` does not have one entry per row, or early stopping has
+            fewer than 2 groups to split.
+        """
+        if groups is None:
+            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        groups = np.asarray(groups)
+        if groups.ndim != 1 or len(groups) != len(X):
+            raise ValueError(
+                f"groups must have one entry per row of X; got shape {groups.shape} "
+                f"for {len(X)} rows"
+            )
+        self._row_groups = groups
+        try:
+            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        finally:
+            del self._row_groups
+
     def _seed(self):
         """The integer seed for this fit, or None (unseeded)."""
         rs = self.random_state
@@ -578,7 +623,7 @@ class CNNClassifier(GenreKerasClassifier):
             )
         return X
 
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y, sample_weight=None, groups=None, **kwargs):
         """Train on every chunk of every track, labelled with its track's genre.
 
         Parameters
@@ -589,6 +634,10 @@ class CNNClassifier(GenreKerasClassifier):
             Genre of each track.
         sample_weight : array-like of shape (n_tracks,), default=None
             Weight of each track, given to each of its chunks.
+        groups : array-like of shape (n_tracks,), default=None
+            Group of each track (song, artist) for the early-stopping hold-out:
+            whole groups are held out. Default: each track is its own group
+            (its chunks are never split between training and hold-out).
         **kwargs
             Passed to :meth:`keras.Model.fit`.
 
@@ -614,11 +663,22 @@ class CNNClassifier(GenreKerasClassifier):
         self.input_std_ = float(chunks.std(dtype=np.float64)) or 1.0
         if sample_weight is not None:
             sample_weight = np.repeat(np.asarray(sample_weight, dtype=np.float64), n_chunks)
-        self._row_groups = np.repeat(np.arange(n_tracks), n_chunks)
-        try:
-            super().fit(chunks, np.repeat(y, n_chunks, axis=0), sample_weight, **kwargs)
-        finally:
-            del self._row_groups
+        if groups is None:
+            groups = np.arange(n_tracks)
+        groups = np.asarray(groups)
+        if groups.ndim != 1 or len(groups) != n_tracks:
+            raise ValueError(
+                f"groups must have one entry per track of X; got shape {groups.shape} "
+                f"for {n_tracks} tracks"
+            )
+        # a track's chunks are one group (or its song's / artist's with groups)
+        super().fit(
+            chunks,
+            np.repeat(y, n_chunks, axis=0),
+            sample_weight,
+            groups=np.repeat(groups, n_chunks),
+            **kwargs,
+        )
         return self
 
     def predict_proba(self, X, **kwargs):
