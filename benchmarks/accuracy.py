@@ -33,6 +33,13 @@ B. Beat the seed DNN on ``valid`` *without selecting on valid*. Every candidate
    For deterministic scikit-learn models a random stratified 5-fold CV inside
    train (leaky) is shown beside the blocked one.
 
+D. One recipe fixed in advance (docs/accuracy.md, part D, committed before the run):
+   ``dnn_logvar_grouped`` = the seed ``dnn`` with the natural log of the 28 ``*_var``
+   columns (a ``FunctionTransformer`` before the scaler) and its early-stopping hold-out
+   drawn by artist-proxy group (blocks of ten consecutive GTZAN numbers within a genre,
+   ``DenseClassifier.fit(groups=...)``). Train (443) -> valid (197), seeds 0..9 (``--d-seeds``)
+   paired with the seed ``dnn``; each change alone for information.
+
 C. Real audio: ``gtzan-mini`` (59 OGG tracks). MFCC features -> the dense
    ``baseline`` preset (a few seeds; and logistic regression for reference)
    against log-mel chunks (``MelChunker``) -> the ``cnn`` preset, with
@@ -52,6 +59,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/accuracy.py --quick          # smoke run, 10-15 minutes
     .venv/bin/python benchmarks/accuracy.py --parts A,B --json out.json
     .venv/bin/python benchmarks/accuracy.py --parts C --cnn-epochs 15
+    .venv/bin/python benchmarks/accuracy.py --parts D              # about 10 min
 """
 
 import argparse
@@ -75,6 +83,8 @@ from sklearn.model_selection import (
     StratifiedKFold,
     cross_val_score,
 )
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
@@ -97,7 +107,10 @@ def parse_args(argv=None):
         description="Accuracy of sk_genre models: random CV vs the artist-aware GTZAN split.",
     )
     parser.add_argument(
-        "--parts", default="A,B,C", help="comma-separated parts to run, of A, B, C (all)"
+        "--parts", default="A,B,C,D", help="comma-separated parts to run, of A, B, C, D (all)"
+    )
+    parser.add_argument(
+        "--d-seeds", type=int, default=10, help="network seeds 0..N-1 in part D (10)"
     )
     parser.add_argument(
         "--quick",
@@ -130,8 +143,8 @@ def parse_args(argv=None):
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write results")
     args = parser.parse_args(argv)
     args.parts = [p.strip().upper() for p in args.parts.split(",") if p.strip()]
-    if not args.parts or set(args.parts) - {"A", "B", "C"}:
-        parser.error(f"--parts must list some of A, B, C; got {','.join(args.parts)!r}")
+    if not args.parts or set(args.parts) - {"A", "B", "C", "D"}:
+        parser.error(f"--parts must list some of A, B, C, D; got {','.join(args.parts)!r}")
     args.folds = 3 if args.quick else 5
     if args.seeds is None:
         args.seeds = 2 if args.quick else 5
@@ -141,7 +154,7 @@ def parse_args(argv=None):
 
     if args.cnn_epochs is None:
         args.cnn_epochs = 1 if args.quick else CNN_PRESETS["cnn"]["epochs"]
-    for name in ("seeds", "cnn_epochs", "cnn_seeds", "dense_seeds"):
+    for name in ("seeds", "cnn_epochs", "cnn_seeds", "dense_seeds", "d_seeds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     return args
@@ -225,17 +238,18 @@ def release_keras():
         sys.modules["keras"].backend.clear_session()
 
 
-def fit_proba(estimator, X_train, y_train, ids_train, X_test):
+def fit_proba(estimator, X_train, y_train, ids_train, X_test, fit_params=None):
     """Fit a clone on the training rows; the test rows' class probabilities.
 
     ``GridSearchCV`` estimators get the training rows' track ids as ``groups``
     (their blocked folds need them); other estimators do not take groups.
+    ``fit_params`` go to the estimator's ``fit``.
     """
     est = clone(estimator)
     if isinstance(est, GridSearchCV):
         est.fit(X_train, y_train, groups=ids_train)
     else:
-        est.fit(X_train, y_train)
+        est.fit(X_train, y_train, **(fit_params or {}))
     proba = np.asarray(est.predict_proba(X_test))
     classes = est.classes_
     params = est.best_params_ if isinstance(est, GridSearchCV) else None
@@ -738,6 +752,133 @@ def _format_params(params):
 # --------------------------------------------------------------------------- part C
 
 
+# --------------------------------------------------------------------------- part D
+
+
+def artist_blocks(track_ids):
+    """Artist proxy of each GTZAN track: its block of ten consecutive numbers (``blues.0001``)."""
+    return np.array([str(t)[:-1] for t in track_ids])
+
+
+def log_columns(X, columns):
+    """``X`` with the natural log of ``columns`` (floored at 1e-12); column order kept."""
+    X = np.array(X, dtype=np.float64, copy=True)
+    X[:, columns] = np.log(np.maximum(X[:, columns], 1e-12))
+    return X
+
+
+def logvar_pipeline(seed, var_columns):
+    """The seed ``dnn`` pipeline with the log of the variance columns before its scaler."""
+    dnn = preset_pipeline("dnn", seed)
+    logvar = FunctionTransformer(log_columns, kw_args={"columns": var_columns})
+    return Pipeline([("logvar", logvar), *dnn.steps])
+
+
+def part_d(table, args):
+    heading("D. A recipe fixed in advance: log variances + artist-aware early stopping")
+    seeds = list(range(args.d_seeds))
+    names = list(load_gtzan_features().feature_names)
+    var_columns = [i for i, n in enumerate(names) if n.endswith("_var")]
+    groups = {"model__groups": artist_blocks(table.ids[table.train])}
+    candidates = {  # name -> (factory(seed), fit params, description); fixed in advance
+        "dnn": (lambda s: preset_pipeline("dnn", s), None, "seed preset `dnn` (reference)"),
+        "dnn_logvar_grouped": (
+            lambda s: logvar_pipeline(s, var_columns),
+            groups,
+            "**the recipe**: log of the variance columns + artist-aware early stopping",
+        ),
+        "dnn_logvar": (
+            lambda s: logvar_pipeline(s, var_columns),
+            None,
+            "log of the variance columns only (information)",
+        ),
+        "dnn_grouped": (
+            lambda s: preset_pipeline("dnn", s),
+            groups,
+            "artist-aware early stopping only (information)",
+        ),
+    }
+    log(
+        f"part D: {len(var_columns)} variance columns; "
+        f"{len(np.unique(groups['model__groups']))} artist-proxy groups in train"
+    )
+    scores = {}
+    for name, (factory, fit_params, _) in candidates.items():
+        scores[name] = []
+        for seed in seeds:
+            if fit_params is None and name == "dnn":
+                result = table.valid_result("dnn", factory(seed), seed)  # shared with A and B
+            else:
+                t = time.perf_counter()
+                X, y, ids = table.X, table.y, table.ids
+                result = fit_proba(
+                    factory(seed),
+                    X[table.train],
+                    y[table.train],
+                    ids[table.train],
+                    X[table.valid],
+                    fit_params,
+                )
+                log(
+                    f"  {name} seed {seed}: train -> valid {table.valid_accuracy(result):.3f} "
+                    f"({time.perf_counter() - t:.0f} s)"
+                )
+            scores[name].append(table.valid_accuracy(result))
+    reference = np.array(scores["dnn"])
+    rows, out = [], {}
+    for name, (_, _, description) in candidates.items():
+        acc = np.array(scores[name])
+        diff = acc - reference
+        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan")
+        out[name] = {
+            "valid": acc.tolist(),
+            "mean": float(acc.mean()),
+            "std": float(acc.std()),
+            "paired_diff_mean": float(diff.mean()),
+            "paired_diff_se": float(se),
+            "seeds_better": int(np.sum(diff > 0)),
+            "seeds_worse": int(np.sum(diff < 0)),
+        }
+        rows.append(
+            [
+                name,
+                description,
+                f"{acc.mean():.3f} ± {acc.std():.3f}",
+                ", ".join(f"{a:.3f}" for a in acc),
+                "-" if name == "dnn" else f"{diff.mean():+.3f} ± {se:.3f}",
+                "-" if name == "dnn" else f"{np.sum(diff > 0)} / {np.sum(diff < 0)}",
+            ]
+        )
+    print(
+        markdown_table(
+            [
+                "setting",
+                "what",
+                f"valid, mean ± std over seeds 0..{seeds[-1]}",
+                "valid per seed",
+                "paired difference vs dnn, mean ± s.e.",
+                "seeds better / worse",
+            ],
+            rows,
+            "llrlrr",
+        )
+    )
+    recipe = out["dnn_logvar_grouped"]
+    verdict = (
+        "does not beat"
+        if recipe["paired_diff_mean"] <= 0
+        else "beats, clearly,"
+        if recipe["paired_diff_mean"] > 2 * recipe["paired_diff_se"]
+        else "beats, within two standard errors,"
+    )
+    print(
+        f"\nverdict (rule fixed in advance): the recipe {verdict} the seed DNN on valid "
+        f"({recipe['mean']:.3f} against {reference.mean():.3f}, paired difference "
+        f"{recipe['paired_diff_mean']:+.3f} ± {recipe['paired_diff_se']:.3f})"
+    )
+    return {"candidates": out, "verdict": verdict, "seeds": seeds}
+
+
 def part_c(args):
     root = find_data(args.data)
     with warnings.catch_warnings():
@@ -883,7 +1024,7 @@ def main(argv=None):
         "command": command.strip(),
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
-    table = Table() if {"A", "B"} & set(args.parts) else None
+    table = Table() if {"A", "B", "D"} & set(args.parts) else None
     # OpenMP (HistGradientBoosting) on a shared 2-core machine oversubscribes: one HGB fit
     # took 51 s with 2 threads against 3 s with 1. Keras/JAX and BLAS are not affected.
     with threadpool_limits(limits=1, user_api="openmp"):
@@ -891,6 +1032,8 @@ def main(argv=None):
             results["A"] = part_a(table, args)
         if "B" in args.parts:
             results["B"] = part_b(table, args)
+        if "D" in args.parts:
+            results["D"] = part_d(table, args)
         if "C" in args.parts:
             results["C"] = part_c(args)
     total = time.perf_counter() - START

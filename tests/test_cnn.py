@@ -100,6 +100,24 @@ def test_early_stopping_holds_out_whole_tracks(chunks):
     assert len(record["val"]) == 6 * 3 and len(record["train"]) == 18 * 3
 
 
+def test_early_stopping_holds_out_whole_songs_with_groups(chunks):
+    X, y = chunks
+    songs = np.arange(len(X)) // 2  # pairs of tracks (e.g. 30-s pieces of one song)
+    y = y[songs * 2]  # a song's pieces share its genre
+    RecordingCNN.seen = []
+    clf = RecordingCNN(**TINY, early_stopping=True, validation_fraction=0.25, random_state=0)
+    clf.fit(X, y, groups=songs)
+    record = RecordingCNN.seen[-1]
+    assert record["train"].isdisjoint(record["val"])
+    # 3 of 12 songs held out: both of their tracks, all 3 chunks each
+    assert len(record["val"]) == 3 * 2 * 3
+    val_tracks = {i for i in range(len(X)) if _digest(X[i, 0]) in record["val"]}
+    assert len(val_tracks) == 6
+    assert all((i ^ 1) in val_tracks for i in val_tracks)
+    with pytest.raises(ValueError, match="one entry per track"):
+        CNNClassifier(**TINY).fit(X, y, groups=songs[:5])
+
+
 @pytest.mark.parametrize(
     "X",
     [np.zeros((4, 16, 12)), np.zeros((4, 3, 16, 12, 1)), np.zeros((0, 3, 16, 12))],

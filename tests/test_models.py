@@ -8,6 +8,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.datasets import make_classification
 from sklearn.model_selection import StratifiedKFold, check_cv
 
+from sk_genre import make_pipeline
 from sk_genre.models import DENSE_PRESETS, DenseClassifier, build_dense_network
 
 GENRES = np.array(["blues", "jazz", "rock"])
@@ -111,6 +112,32 @@ def test_early_stopping_holds_out_a_stratified_fraction(data):
     train, val = clf._holdout(encoded)
     assert len(val) == 60 and len(np.intersect1d(train, val)) == 0
     assert np.bincount(encoded[val].ravel().astype(int)).tolist() == [20, 20, 20]
+
+
+def test_early_stopping_holds_out_whole_groups(data, monkeypatch):
+    X, y = data
+    groups = np.arange(len(X)) // 5  # 60 groups (artists, say) of 5 rows
+    drawn = []
+    holdout = DenseClassifier._holdout
+
+    def recording_holdout(self, y, groups=None):
+        train, val = holdout(self, y, groups)
+        drawn.append((train, val))
+        return train, val
+
+    monkeypatch.setattr(DenseClassifier, "_holdout", recording_holdout)
+    clf = DenseClassifier(
+        hidden_layer_sizes=(8,), epochs=3, early_stopping=True, validation_fraction=0.2
+    )
+    make_pipeline(features=None, model=clf).fit(X, y, model__groups=groups)
+    train, val = drawn[-1]
+    assert len(val) == 12 * 5  # 12 of 60 groups, whole
+    assert set(groups[val]).isdisjoint(groups[train])
+    assert len(train) + len(val) == len(X)
+    clf.fit(X, y)  # without groups: rows one by one
+    assert not set(groups[drawn[-1][1]]).isdisjoint(groups[drawn[-1][0]])
+    with pytest.raises(ValueError, match="one entry per row"):
+        clf.fit(X, y, groups=groups[:10])
 
 
 def test_early_stopping_needs_two_rows():
