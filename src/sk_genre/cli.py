@@ -112,11 +112,16 @@ def _train(args):
 
     from .datasets import load_audio_folder
 
-    tracks = load_audio_folder(args.data_dir)
+    tracks = load_audio_folder(args.data_dir, on_error="skip")
+    _report_errors(tracks.errors)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)  # before the long fit
     features = "mel" if args.model == "cnn" else "mfcc"
     pipe = make_pipeline(
-        features=features, model=args.model, n_jobs=args.n_jobs, random_state=args.random_state
+        features=features,
+        model=args.model,
+        n_jobs=args.n_jobs,
+        random_state=args.random_state,
+        on_error="skip",  # train on the readable files; the others are listed below
     )
     if features == "mfcc":
         pipe.set_params(features__n_mfcc=args.n_mfcc)
@@ -128,9 +133,30 @@ def _train(args):
         file=sys.stderr,
     )
     pipe.fit(tracks.paths, tracks.target)
+    skipped = {tracks.paths[i]: error for i, error in pipe.errors_.items()}
+    _report_errors(skipped)
+    pipe.set_params(features__on_error="raise")  # the saved model reports bad files itself
     joblib.dump(pipe, args.output)
     print(f"saved the fitted pipeline to {args.output}")
-    return 0
+    failed = len(tracks.errors) + len(skipped)
+    if failed:
+        n_files = len(tracks.paths) + len(tracks.errors)
+        print(
+            f"sk-genre: {failed} of {n_files} file(s) could not be read; trained on the others",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+def _reason(error):
+    """The cause of a file's failure, without the file name (printed beside it)."""
+    return error.reason if isinstance(error, AudioDecodeError) else str(error)
+
+
+def _report_errors(errors):
+    """One ``PATH<TAB>error: REASON`` line per unreadable file, on stderr."""
+    for path, error in errors.items():
+        print(f"{path}\terror: {_reason(error)}", file=sys.stderr)
 
 
 def _load_model(path):
@@ -155,7 +181,7 @@ def _predict_each(model, paths, progress=False):
     for path in tqdm(paths, desc="predicting", unit="file", disable=not progress, leave=False):
         try:
             yield path, model.predict_proba([path])[0], None
-        except AudioDecodeError as exc:
+        except ValueError as exc:  # AudioDecodeError, or no readable clip (on_error="skip")
             yield path, None, exc
 
 
@@ -165,7 +191,7 @@ def _predict(args):
     for path, proba, error in _predict_each(model, args.files):
         if error is not None:
             failed += 1
-            print(f"{path}\terror: {error.reason}", file=sys.stderr)
+            _report_errors({path: error})
             continue
         top = np.argsort(proba)[::-1][: args.top]
         ranked = ", ".join(f"{model.classes_[i]} {proba[i]:.2f}" for i in top)
@@ -180,14 +206,15 @@ def _evaluate(args):
     from .evaluation import evaluate_predictions
 
     model = _load_model(args.model)
-    tracks = load_audio_folder(args.data_dir)
-    y_true, y_pred, readable, failed = [], [], [], 0
+    tracks = load_audio_folder(args.data_dir, on_error="skip")
+    _report_errors(tracks.errors)
+    y_true, y_pred, readable, failed = [], [], [], len(tracks.errors)
     for (path, proba, error), genre in zip(
         _predict_each(model, tracks.paths, progress=True), tracks.target, strict=True
     ):
         if error is not None:
             failed += 1
-            print(f"{path}\terror: {error.reason}", file=sys.stderr)
+            _report_errors({path: error})
             continue
         y_true.append(genre)
         y_pred.append(model.classes_[np.argmax(proba)])
@@ -235,8 +262,7 @@ def _segment(args):
             "(--keep-last keeps it)",
             file=sys.stderr,
         )
-    for path, error in result.errors.items():
-        print(f"{path}\terror: {error.reason}", file=sys.stderr)
+    _report_errors(result.errors)
     n_files = len(result.songs) + len(result.short) + len(result.errors)
     print(
         f"wrote {len(result.paths)} piece(s) of {args.duration:g} s from "

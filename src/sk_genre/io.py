@@ -20,7 +20,15 @@ import soundfile as sf
 
 from .exceptions import AudioDecodeError
 
-__all__ = ["AUDIO_EXTENSIONS", "load_audio", "check_clips", "load_clip", "segment_audio"]
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "load_audio",
+    "probe_audio",
+    "check_clips",
+    "clip_name",
+    "load_clip",
+    "segment_audio",
+]
 
 #: File name suffixes treated as audio by :func:`sk_genre.datasets.load_audio_folder`.
 AUDIO_EXTENSIONS = frozenset(
@@ -112,6 +120,42 @@ def _check_file(path):
     return path
 
 
+def probe_audio(path):
+    """Check that a file opens as audio with at least one sample, without decoding it all.
+
+    Reads the header with :func:`soundfile.info`; formats libsndfile cannot
+    open are tried with :func:`librosa.load` on their first 0.1 s. Cheap: use
+    it to screen a folder before a long run. A file whose header is intact but
+    whose data is cut short or corrupt passes, and fails (or decodes short)
+    when it is read.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Audio file.
+
+    Returns
+    -------
+    path : str
+        The path, as a str.
+
+    Raises
+    ------
+    AudioDecodeError
+        The file does not exist, is a directory, is empty, is not audio, or
+        holds no samples. The message names the file and the cause.
+    """
+    path = _check_file(path)
+    try:
+        frames = sf.info(path).frames
+    except _SF_ERRORS as sf_error:
+        y, _ = _read_fallback(path, 0.0, 0.1, sf_error)
+        frames = y.size
+    if frames == 0:
+        raise AudioDecodeError(path, "contains no audio samples")
+    return path
+
+
 def _read_soundfile(path, offset, duration):
     with sf.SoundFile(path) as f:
         native_sr = f.samplerate
@@ -121,6 +165,8 @@ def _read_soundfile(path, offset, duration):
                 return np.zeros(0, dtype=np.float32), native_sr
             f.seek(start)
         frames = -1 if duration is None else int(round(duration * native_sr))
+        if f.channels == 1:  # no 2-D copy to average: an hour of mono audio is read once
+            return f.read(frames, dtype="float32"), native_sr
         data = f.read(frames, dtype="float32", always_2d=True)
     return data.mean(axis=1), native_sr
 
@@ -205,6 +251,13 @@ def check_clips(X):
     if len(clips) == 0:
         raise ValueError("X must hold at least one clip; got 0 clips")
     return [os.fspath(c) if isinstance(c, (str, os.PathLike)) else c for c in clips]
+
+
+def clip_name(clip, index=None):
+    """How messages name a clip: its path (quoted) or ``"clip <index>"`` for a waveform."""
+    if isinstance(clip, (str, os.PathLike)):
+        return repr(os.fspath(clip))
+    return "clip" if index is None else f"clip {index}"
 
 
 def load_clip(clip, *, sr=22050, index=None):

@@ -1,12 +1,21 @@
-"""make_pipeline: one scikit-learn Pipeline from audio (or features) to genre."""
+"""make_pipeline: one scikit-learn Pipeline from audio (or features) to genre.
+
+:class:`GenrePipeline` is a :class:`~sklearn.pipeline.Pipeline` that keeps the
+labels aligned with the tracks its feature step could read, so a batch with
+unreadable files (``on_error="skip"`` or ``"warn"``) trains and scores on the
+others instead of failing.
+"""
 
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import _safe_indexing
 
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
+from .features._base import ClipFeatureTransformer
+from .io import check_clips
 
-__all__ = ["make_pipeline", "FEATURES", "MODELS"]
+__all__ = ["make_pipeline", "GenrePipeline", "FEATURES", "MODELS"]
 
 #: Names accepted by ``make_pipeline(features=...)``.
 FEATURES = ("mfcc", "spectral", "gtzan", "mel", None)
@@ -23,6 +32,7 @@ def make_pipeline(
     memory=None,
     random_state=None,
     verbose=1,
+    on_error="raise",
 ):
     """Build a genre classification Pipeline: features -> [StandardScaler] -> network.
 
@@ -62,13 +72,22 @@ default="baseline"
         Seed of the network (initialisation, dropout, shuffling, hold-out).
     verbose : int, default=1
         Progress bar of the feature step on slow batches; 0 for silence.
+    on_error : {"raise", "skip", "warn"}, default="raise"
+        What the named feature step does with a file it cannot read:
+        ``"raise"`` stops with an :class:`~sk_genre.AudioDecodeError` naming
+        it; ``"skip"`` and ``"warn"`` leave it out (``"warn"`` also warns,
+        naming each file) and the pipeline fits, predicts and scores on the
+        other tracks, with their labels (see :class:`GenrePipeline`). A
+        transformer instance given as ``features`` keeps its own setting.
 
     Returns
     -------
-    pipeline : sklearn.pipeline.Pipeline
-        Steps ``"features"`` (unless ``features=None``), ``"scaler"`` (not
-        with ``features="mel"``), ``"model"``; grid-search names look like
-        ``"features__n_mfcc"`` and ``"model__dropout"``. One row per track in and out.
+    pipeline : GenrePipeline
+        A :class:`~sklearn.pipeline.Pipeline` with the steps ``"features"``
+        (unless ``features=None``), ``"scaler"`` (not with ``features="mel"``),
+        ``"model"``; grid-search names look like ``"features__n_mfcc"`` and
+        ``"model__dropout"``. One row per track in and out (per readable track
+        with ``on_error="skip"`` or ``"warn"``).
 
     Raises
     ------
@@ -85,6 +104,14 @@ default="baseline"
     >>> tracks = load_audio_folder("gtzan-mini")  # doctest: +SKIP
     >>> pipe = make_pipeline(random_state=0)  # doctest: +SKIP
     >>> cross_val_score(pipe, tracks.paths, tracks.target, cv=3)  # doctest: +SKIP
+
+    A grid search that survives unreadable files and names them:
+
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> pipe = make_pipeline(on_error="skip", random_state=0)  # doctest: +SKIP
+    >>> search = GridSearchCV(pipe, {"model__dropout": [0.3, 0.5]}, cv=3)  # doctest: +SKIP
+    >>> search.fit(tracks.paths, tracks.target)  # doctest: +SKIP
+    >>> sorted(e.path for e in search.best_estimator_.errors_.values())  # doctest: +SKIP
     """
     if isinstance(features, str) and isinstance(model, str) and model in MODELS:
         if (features == "mel") != (model == "cnn"):
@@ -93,21 +120,16 @@ default="baseline"
                 f"feature vectors; got features={features!r}, model={model!r}"
             )
     steps = []
+    common = dict(sr=sr, n_jobs=n_jobs, memory=memory, verbose=verbose, on_error=on_error)
     if isinstance(features, BaseEstimator):
         steps.append(("features", features))
     elif features == "mfcc":
-        steps.append(
-            ("features", MFCCTransformer(sr=sr, n_jobs=n_jobs, memory=memory, verbose=verbose))
-        )
+        steps.append(("features", MFCCTransformer(**common)))
     elif features in ("spectral", "gtzan"):
         include = "gtzan" if features == "gtzan" else "all"
-        union = SpectralFeatureUnion(
-            include=include, sr=sr, n_jobs=n_jobs, memory=memory, verbose=verbose
-        )
-        steps.append(("features", union))
+        steps.append(("features", SpectralFeatureUnion(include=include, **common)))
     elif features == "mel":
-        chunker = MelChunker(sr=sr, n_jobs=n_jobs, memory=memory, verbose=verbose)
-        steps.append(("features", chunker))
+        steps.append(("features", MelChunker(**common)))
     elif features is not None:
         raise ValueError(f"features must be one of {FEATURES} or a transformer; got {features!r}")
     if not isinstance(steps[0][1] if steps else None, MelChunker):
@@ -126,4 +148,161 @@ default="baseline"
     else:
         raise ValueError(f"model must be one of {MODELS} or a classifier; got {model!r}")
     steps.append(("model", clf))
-    return Pipeline(steps)
+    return GenrePipeline(steps)
+
+
+class GenrePipeline(Pipeline):
+    """A Pipeline whose labels follow the tracks its feature step could read.
+
+    Identical to :class:`sklearn.pipeline.Pipeline` (same parameters, step
+    names, grid-search names, caching) unless its first step is one of
+    sk_genre's feature transformers with ``on_error="skip"`` or ``"warn"``.
+    Then a file that cannot be read is left out by that step, and:
+
+    * ``fit(X, y, **params)`` trains on the readable tracks with their labels
+      (``y`` and every per-track fit parameter, e.g. ``model__groups`` or
+      ``model__sample_weight``, are indexed the same way);
+    * ``predict``, ``predict_proba`` and ``predict_log_proba`` return one row
+      per readable track;
+    * ``score(X, y)`` scores the readable tracks against their own labels, so
+      :class:`~sklearn.model_selection.GridSearchCV` and
+      :func:`~sklearn.model_selection.cross_val_score` with their default
+      scoring run to the end over a folder with bad files;
+    * after each of these calls ``kept_indices_`` (positions in ``X`` of the
+      rows used) and ``errors_`` (position -> the exception, whose message
+      names the file) say what was left out. Nothing is dropped silently.
+
+    A scorer given by name (``scoring="f1_macro"``) calls ``predict`` and
+    compares with all of ``y``; with files left out the lengths differ and
+    scikit-learn raises. Use the default scoring, or drop unreadable files
+    first with :func:`sk_genre.datasets.load_audio_folder` (``on_error``).
+
+    Parameters
+    ----------
+    steps : list of (str, estimator) tuples
+        As :class:`sklearn.pipeline.Pipeline`; :func:`make_pipeline` builds them.
+    **kwargs
+        Further :class:`~sklearn.pipeline.Pipeline` parameters (``memory``,
+        ``verbose``, ``transform_input``).
+
+    Attributes
+    ----------
+    kept_indices_ : ndarray of shape (n_kept,), dtype int
+        Set by the last fit / predict / score with a skipping feature step.
+    errors_ : dict of int to Exception
+        Likewise: the clips left out, by position in ``X``.
+    """
+
+    def _skipping_features(self):
+        """The first step if it leaves unreadable clips out, else None."""
+        step = self.steps[0][1] if self.steps else None
+        if isinstance(step, ClipFeatureTransformer) and step.on_error in ("skip", "warn"):
+            return step
+        return None
+
+    def _features(self, X, fit=False):
+        """Output of the feature step on ``X``; records which clips it kept."""
+        features = self.steps[0][1]
+        Xt = features.fit_transform(X) if fit else features.transform(X)
+        self.kept_indices_ = features.kept_indices_
+        self.errors_ = dict(features.errors_)
+        return Xt
+
+    def _rest(self):
+        """The steps after the features, as a Pipeline sharing the fitted estimators."""
+        return Pipeline(self.steps[1:])
+
+    def fit(self, X, y=None, **params):
+        """Fit every step; with a skipping feature step, on the readable tracks only.
+
+        Parameters
+        ----------
+        X : sequence of paths or waveforms, or array-like of shape (n_tracks, n_samples)
+            Audio of the tracks (what the feature step takes).
+        y : array-like of shape (n_tracks,)
+            Genre of each track.
+        **params
+            ``step__param`` fit parameters; those with one value per track are
+            indexed like ``y``.
+
+        Returns
+        -------
+        self : GenrePipeline
+
+        Raises
+        ------
+        ValueError
+            No track could be read, or a fit parameter names the feature step.
+        """
+        if self._skipping_features() is None:
+            return super().fit(X, y, **params)
+        name = self.steps[0][0]
+        for key in params:
+            if key.partition("__")[0] == name:
+                raise ValueError(
+                    f"fit parameters must not go to the feature step {name!r} (it learns "
+                    f"nothing); got {key!r}"
+                )
+        n_tracks = len(check_clips(X))
+        Xt = self._features(X, fit=True)
+        rows = self.kept_indices_
+        params = {key: _tracks(value, rows, n_tracks) for key, value in params.items()}
+        self._rest().fit(Xt, _tracks(y, rows, n_tracks), **params)
+        return self
+
+    def predict(self, X, **params):
+        """Genre of each (readable) track; see the class docstring."""
+        if self._skipping_features() is None:
+            return super().predict(X, **params)
+        return self._rest().predict(self._features(X), **params)
+
+    def predict_proba(self, X, **params):
+        """Genre probabilities of each (readable) track; see the class docstring."""
+        if self._skipping_features() is None:
+            return super().predict_proba(X, **params)
+        return self._rest().predict_proba(self._features(X), **params)
+
+    def predict_log_proba(self, X, **params):
+        """Log genre probabilities of each (readable) track; see the class docstring."""
+        if self._skipping_features() is None:
+            return super().predict_log_proba(X, **params)
+        return self._rest().predict_log_proba(self._features(X), **params)
+
+    def score(self, X, y=None, sample_weight=None, **params):
+        """Score of the final step (accuracy) on the readable tracks and their labels.
+
+        Parameters
+        ----------
+        X : sequence of paths or waveforms, or array-like of shape (n_tracks, n_samples)
+            Audio of the tracks.
+        y : array-like of shape (n_tracks,)
+            Genre of each track; the labels of unreadable tracks are dropped with them.
+        sample_weight : array-like of shape (n_tracks,), default=None
+            Weight of each track, indexed like ``y``.
+        **params
+            Passed to the final step's ``score``.
+
+        Returns
+        -------
+        score : float
+        """
+        if self._skipping_features() is None:
+            return super().score(X, y, sample_weight=sample_weight, **params)
+        n_tracks = len(check_clips(X))
+        Xt = self._features(X)
+        rows = self.kept_indices_
+        return self._rest().score(
+            Xt,
+            _tracks(y, rows, n_tracks),
+            sample_weight=_tracks(sample_weight, rows, n_tracks),
+            **params,
+        )
+
+
+def _tracks(value, rows, n_tracks):
+    """``value[rows]`` if ``value`` holds one entry per track, else ``value`` unchanged."""
+    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        return value
+    if len(value) != n_tracks:
+        return value
+    return _safe_indexing(value, rows)

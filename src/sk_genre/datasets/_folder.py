@@ -15,7 +15,7 @@ from sklearn.utils import Bunch
 from tqdm.auto import tqdm
 
 from ..exceptions import AudioDecodeError
-from ..io import AUDIO_EXTENSIONS, _write_segments
+from ..io import AUDIO_EXTENSIONS, _write_segments, probe_audio
 
 __all__ = ["load_audio_folder", "segment_audio_folder"]
 
@@ -26,11 +26,14 @@ _MANIFESTS = frozenset({SEGMENTS_CSV, "manifest.csv"})
 _MANIFEST_COLUMNS = ("file", "genre", "song", "source", "start", "end")
 
 
-def load_audio_folder(root):
+def load_audio_folder(root, *, on_error="raise"):
     """List the audio files of a GTZAN-style folder with their genres and groups.
 
     Each sub-folder of ``root`` is a genre; every audio file below it (any
-    depth) is one track of that genre. Files are not decoded here.
+    depth) is one track of that genre. Files are not decoded here, but each
+    one's header is checked (:func:`sk_genre.io.probe_audio`), so empty files,
+    files that are not audio and files without samples are caught before a
+    long run; ``on_error`` says what happens to them.
 
     ``groups`` says which tracks come from one recording, for grouped
     cross-validation (:class:`~sklearn.model_selection.GroupKFold`,
@@ -43,6 +46,13 @@ def load_audio_folder(root):
     ----------
     root : str or os.PathLike
         Folder with one sub-folder per genre.
+    on_error : {"raise", "skip", "warn"}, default="raise"
+        For a file with an audio extension that is not readable audio:
+        ``"raise"`` an :class:`~sk_genre.AudioDecodeError` naming it;
+        ``"skip"`` leave it out of ``paths`` (and ``target``, ``groups``) and
+        list it in ``errors``; ``"warn"`` the same and warn once, naming every
+        such file. Data cut short or corrupt behind a good header is only
+        found when decoding: the feature transformers' ``on_error`` handles it.
 
     Returns
     -------
@@ -63,14 +73,20 @@ def load_audio_folder(root):
             extension (unique, so each such file is its own group).
         target_names : list of str
             Genres found, sorted.
+        errors : dict of str to AudioDecodeError
+            Audio-named files left out because they are not readable (empty
+            unless ``on_error`` is ``"skip"`` or ``"warn"``).
 
     Raises
     ------
     FileNotFoundError
         ``root`` does not exist or is not a folder.
+    AudioDecodeError
+        With ``on_error="raise"``: the first unreadable audio file.
     ValueError
-        No audio file was found in any sub-folder, or ``root/segments.csv``
-        lacks the ``file`` or ``song`` column.
+        No (readable) audio file was found in any sub-folder,
+        ``root/segments.csv`` lacks the ``file`` or ``song`` column, or
+        ``on_error`` is not one of the three values.
 
     Warns
     -----
@@ -100,10 +116,12 @@ def load_audio_folder(root):
     >>> cv = GroupKFold(n_splits=5)  # doctest: +SKIP
     >>> folds = cv.split(pieces.paths, pieces.target, pieces.groups)  # doctest: +SKIP
     """
+    if on_error not in ("raise", "skip", "warn"):
+        raise ValueError(f"on_error must be 'raise', 'skip' or 'warn'; got {on_error!r}")
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"root must be an existing folder; got {os.fspath(root)!r}")
-    paths, genres, skipped = [], [], []
+    paths, genres, skipped, errors = [], [], [], {}
     for entry in sorted(root.iterdir()):
         if not entry.is_dir():
             if entry.name not in _MANIFESTS:
@@ -111,6 +129,13 @@ def load_audio_folder(root):
             continue
         for path in sorted(p for p in entry.rglob("*") if p.is_file()):
             if path.suffix.lower() in AUDIO_EXTENSIONS:
+                try:
+                    probe_audio(path)
+                except AudioDecodeError as exc:
+                    if on_error == "raise":
+                        raise
+                    errors[os.fspath(path)] = exc
+                    continue
                 paths.append(os.fspath(path))
                 genres.append(entry.name)
             else:
@@ -122,10 +147,19 @@ def load_audio_folder(root):
             UserWarning,
             stacklevel=2,
         )
+    if errors and on_error == "warn":
+        warnings.warn(
+            f"load_audio_folder left out {len(errors)} unreadable audio file(s) in "
+            f"{os.fspath(root)!r}: " + _listing(f"{p} ({e.reason})" for p, e in errors.items()),
+            UserWarning,
+            stacklevel=2,
+        )
     if not paths:
+        unreadable = f" ({len(errors)} unreadable)" if errors else ""
         raise ValueError(
             f"root must contain genre sub-folders with audio files "
-            f"({', '.join(sorted(AUDIO_EXTENSIONS))}); found none in {os.fspath(root)!r}"
+            f"({', '.join(sorted(AUDIO_EXTENSIONS))}); found none{unreadable} in "
+            f"{os.fspath(root)!r}"
         )
     return Bunch(
         paths=paths,
@@ -133,6 +167,7 @@ def load_audio_folder(root):
         track_ids=np.array([Path(p).stem for p in paths], dtype=object),
         groups=np.array(_groups(root, paths), dtype=object),
         target_names=sorted(set(genres)),
+        errors=errors,
     )
 
 
@@ -274,11 +309,11 @@ def segment_audio_folder(
             raise ValueError(
                 f"dst must be outside src; got dst={os.fspath(dst)!r} in src={os.fspath(src)!r}"
             )
-        tracks = load_audio_folder(src)
+        tracks = load_audio_folder(src, on_error="skip")
         sources = [(Path(p), g) for p, g in zip(tracks.paths, tracks.target, strict=True)]
-        base = src
+        base, unreadable = src, tracks.errors
     elif src.exists():
-        sources, base = [(src, "")], src.parent
+        sources, base, unreadable = [(src, "")], src.parent, {}
     else:
         raise FileNotFoundError(
             f"src must be an existing audio file or folder; got {os.fspath(src)!r}"
@@ -286,7 +321,7 @@ def segment_audio_folder(
 
     manifest = dst / SEGMENTS_CSV
     old_rows = _read_manifest(manifest) if manifest.is_file() else []  # fail before writing
-    paths, songs, short, errors, rows = [], [], [], {}, []
+    paths, songs, short, errors, rows = [], [], [], dict(unreadable), []
     for path, genre in tqdm(
         sources, desc="segmenting", unit="song", disable=not progress, leave=False
     ):
@@ -319,7 +354,7 @@ def segment_audio_folder(
                 }
             )
     _write_manifest(manifest, old_rows, rows)
-    n = len(sources)
+    n = len(sources) + len(unreadable)
     if errors:
         warnings.warn(
             f"segment_audio_folder could not read {len(errors)} of {n} file(s): "

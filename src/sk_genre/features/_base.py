@@ -13,18 +13,20 @@ order (about 1e-7 apart), so n_jobs=1 and n_jobs=2 give identical features.
 
 import hashlib
 import os
+import warnings
 from numbers import Integral
 
 import joblib
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_memory
 from tqdm.auto import tqdm
 
 from .._version import __version__
-from ..io import check_clips, load_clip
+from ..exceptions import AudioDecodeError
+from ..io import check_clips, clip_name, load_clip
 
 #: A progress bar appears only when a batch runs longer than this (seconds).
 PROGRESS_DELAY = 3.0
@@ -91,11 +93,24 @@ class _Extractor:
             )
 
     def __call__(self, clip, index):
-        if self.memorized is not None:
-            digest = _content_digest(clip)
-            if digest is not None:
-                return self.memorized((self.params, digest), self.transformer, clip, index)
-        return _extract(self.transformer, clip, index)
+        """Features of one clip, or (with ``on_error`` not "raise") the error it raised."""
+        try:
+            if self.memorized is not None:
+                digest = _content_digest(clip)
+                if digest is not None:
+                    return self.memorized((self.params, digest), self.transformer, clip, index)
+            return _extract(self.transformer, clip, index)
+        except (AudioDecodeError, ValueError) as exc:
+            if self.transformer.on_error == "raise":
+                raise
+            return _ClipFailure(exc)
+
+
+class _ClipFailure:
+    """Marks a clip whose decoding or analysis raised ``error`` (picklable across workers)."""
+
+    def __init__(self, error):
+        self.error = error
 
 
 class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
@@ -115,6 +130,7 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
         "memory": [None, str, os.PathLike, HasMethods("cache")],
+        "on_error": [StrOptions({"raise", "skip", "warn"})],
     }
 
     def fit(self, X, y=None):
@@ -179,18 +195,50 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         -------
         X_new : ndarray of shape (n_clips, n_features_out_)
             One row per clip (float64; :class:`MelChunker` returns float32
-            ``(n_clips, n_chunks, n_mels, n_frames)``).
+            ``(n_clips, n_chunks, n_mels, n_frames)``). With
+            ``on_error="skip"`` or ``"warn"``, one row per clip that could be
+            read, in input order: ``kept_indices_`` says which.
 
         Raises
         ------
         AudioDecodeError
-            A file cannot be decoded (the message names it).
+            A file cannot be decoded (the message names it); with
+            ``on_error="raise"`` (default) the first such clip in input order.
         ValueError
-            A waveform is empty, not 1-D or not finite.
+            A waveform is empty, not 1-D or not finite (``on_error="raise"``),
+            or no clip at all could be read (any ``on_error``).
+
+        Warns
+        -----
+        UserWarning
+            With ``on_error="warn"``: once per call, naming every clip that
+            was left out and why.
+
+        Notes
+        -----
+        With ``on_error="skip"`` or ``"warn"``, each call sets
+        ``kept_indices_`` (ndarray of int: positions in ``X`` of the rows
+        returned) and ``errors_`` (dict: position in ``X`` -> the exception,
+        whose message names the file or clip), so that labels can be aligned:
+        ``y[kept_indices_]``. :func:`sk_genre.make_pipeline` does this itself.
         """
         self._validate()
         clips = check_clips(X)
-        return np.stack(self._map(clips))
+        results = self._map(clips)
+        if self.on_error == "raise":
+            self._skip_state()
+            return np.stack(results)
+        errors = {i: r.error for i, r in enumerate(results) if isinstance(r, _ClipFailure)}
+        self.kept_indices_ = np.array([i for i in range(len(clips)) if i not in errors], dtype=int)
+        self.errors_ = errors
+        if errors and self.on_error == "warn":
+            warnings.warn(_skipped_message(self, clips, errors), UserWarning, stacklevel=2)
+        if not len(self.kept_indices_):
+            raise ValueError(
+                f"X must hold at least one readable clip; all {len(clips)} failed: "
+                + _listing(clips, errors)
+            )
+        return np.stack([results[i] for i in self.kept_indices_])
 
     def _map(self, clips):
         extract = _Extractor(self)
@@ -212,6 +260,11 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         )
         return list(bar)
 
+    def _skip_state(self):
+        """Drop the per-call ``kept_indices_`` / ``errors_`` (left from another call)."""
+        for name in ("kept_indices_", "errors_"):
+            self.__dict__.pop(name, None)
+
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns, e.g. ``mfcc00_mean``.
 
@@ -226,3 +279,28 @@ class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
         """
         self._validate()
         return np.asarray(self._feature_names(), dtype=object)
+
+
+#: Failures listed by name in a warning or error before "... and N more".
+_LISTED = 10
+
+
+def _listing(clips, errors):
+    """``"'a.wav' (reason); clip 3 (reason)"`` for the first failures, then a count."""
+    items = []
+    for i, error in list(errors.items())[:_LISTED]:
+        name = clip_name(clips[i], i)
+        if isinstance(error, AudioDecodeError):
+            items.append(f"{name} ({error.reason})")
+        else:  # waveform errors already start with "clip <i>"
+            message = str(error)
+            items.append(message if message.startswith(name) else f"{name} ({message})")
+    more = len(errors) - _LISTED
+    return "; ".join(items) + (f"; and {more} more" if more > 0 else "")
+
+
+def _skipped_message(transformer, clips, errors):
+    return (
+        f"{type(transformer).__name__} left out {len(errors)} of {len(clips)} clip(s) that "
+        f"could not be read (on_error={transformer.on_error!r}): {_listing(clips, errors)}"
+    )

@@ -9,7 +9,7 @@ import scipy.signal
 from sklearn.utils._param_validation import Interval
 
 from ._base import ClipFeatureTransformer
-from ._stft import sparse_mel_filterbank
+from ._stft import sparse_mel_filterbank, zero_padded_slice
 
 __all__ = ["MelChunker"]
 
@@ -76,6 +76,13 @@ class MelChunker(ClipFeatureTransformer):
         cache. ``None``: no caching.
     verbose : int, default=1
         Progress bar for batches longer than a few seconds; 0 turns it off.
+    on_error : {"raise", "skip", "warn"}, default="raise"
+        What ``transform`` does with a clip that cannot be read (missing,
+        empty or corrupt file, a waveform with NaN ...): ``"raise"`` its
+        error; ``"skip"`` leave it out of the output and record it in
+        ``errors_``; ``"warn"`` the same and warn once per call, naming each
+        clip. ``kept_indices_`` then says which rows of ``X`` the output
+        rows are, to align labels.
 
     Attributes
     ----------
@@ -85,6 +92,13 @@ class MelChunker(ClipFeatureTransformer):
         Frames per chunk.
     n_features_out_ : int
         ``n_chunks_ * n_mels * n_frames_`` (values per clip).
+    kept_indices_ : ndarray of shape (n_kept,), dtype int
+        With ``on_error="skip"`` or ``"warn"``: positions in ``X`` of the
+        rows the last ``transform`` returned.
+    errors_ : dict of int to Exception
+        With ``on_error="skip"`` or ``"warn"``: position in ``X`` -> the
+        error of each clip the last ``transform`` left out (its message names
+        the file).
 
     Raises
     ------
@@ -134,6 +148,7 @@ class MelChunker(ClipFeatureTransformer):
         n_jobs=None,
         memory=None,
         verbose=1,
+        on_error="raise",
     ):
         self.sr = sr
         self.n_mels = n_mels
@@ -147,6 +162,7 @@ class MelChunker(ClipFeatureTransformer):
         self.n_jobs = n_jobs
         self.memory = memory
         self.verbose = verbose
+        self.on_error = on_error
 
     def _check_params(self):
         if self.chunk_duration > self.track_duration:
@@ -192,7 +208,7 @@ class MelChunker(ClipFeatureTransformer):
             # zero-pads n_fft // 2 on both sides; only this segment is copied
             first = run_start * self.hop_length - half
             last = first + (run_end - run_start - 1) * self.hop_length + self.n_fft
-            segment = _zero_padded_slice(y, first, last)
+            segment = zero_padded_slice(y, first, last)
             frames = np.lib.stride_tricks.sliding_window_view(segment, self.n_fft)
             stft = scipy.fft.rfft(frames[:: self.hop_length] * window, axis=-1)
             power = np.square(stft.real) + np.square(stft.imag)  # (frames, bins)
@@ -222,14 +238,6 @@ def _hann(n_fft):
     window = scipy.signal.get_window("hann", n_fft, fftbins=True).astype(np.float32)
     window.flags.writeable = False
     return window
-
-
-def _zero_padded_slice(y, begin, end):
-    """``y[begin:end]`` with zeros where the range leaves ``y`` (a new array)."""
-    segment = np.zeros(end - begin, dtype=y.dtype)
-    lo, hi = max(begin, 0), min(end, y.shape[0])
-    segment[lo - begin : hi - begin] = y[lo:hi]
-    return segment
 
 
 def _runs(starts, length):

@@ -6,7 +6,7 @@ import librosa
 from sklearn.utils._param_validation import Interval
 
 from ._base import ClipFeatureTransformer
-from ._stft import ClipSpectra
+from ._stft import mel_power_blocks
 from ._summary import check_stats, summarize, summary_names
 
 __all__ = ["MFCCTransformer"]
@@ -52,6 +52,13 @@ class MFCCTransformer(ClipFeatureTransformer):
     verbose : int, default=1
         Show a progress bar for batches that take longer than a few seconds;
         ``0`` turns it off.
+    on_error : {"raise", "skip", "warn"}, default="raise"
+        What ``transform`` does with a clip that cannot be read (missing,
+        empty or corrupt file, a waveform with NaN ...): ``"raise"`` its
+        error; ``"skip"`` leave it out of the output and record it in
+        ``errors_``; ``"warn"`` the same and warn once per call, naming each
+        clip. ``kept_indices_`` then says which rows of ``X`` the output
+        rows are, to align labels.
 
     Attributes
     ----------
@@ -59,6 +66,13 @@ class MFCCTransformer(ClipFeatureTransformer):
         ``n_mfcc * len(stats)``.
     n_features_in_ : int
         Samples per clip, set only when ``fit`` was given a 2-D waveform array.
+    kept_indices_ : ndarray of shape (n_kept,), dtype int
+        With ``on_error="skip"`` or ``"warn"``: positions in ``X`` of the
+        rows the last ``transform`` returned.
+    errors_ : dict of int to Exception
+        With ``on_error="skip"`` or ``"warn"``: position in ``X`` -> the
+        error of each clip the last ``transform`` left out (its message names
+        the file).
 
     See Also
     --------
@@ -109,6 +123,7 @@ class MFCCTransformer(ClipFeatureTransformer):
         n_jobs=None,
         memory=None,
         verbose=1,
+        on_error="raise",
     ):
         self.sr = sr
         self.n_mfcc = n_mfcc
@@ -121,6 +136,7 @@ class MFCCTransformer(ClipFeatureTransformer):
         self.n_jobs = n_jobs
         self.memory = memory
         self.verbose = verbose
+        self.on_error = on_error
 
     def _check_params(self):
         check_stats(self.stats, type(self).__name__)
@@ -130,7 +146,9 @@ class MFCCTransformer(ClipFeatureTransformer):
             raise ValueError(f"fmax must be <= sr / 2 ({self.sr / 2} Hz); got {self.fmax}")
 
     def _features(self, y):
-        spectra = ClipSpectra(
+        # the mel spectrogram block by block: memory stays near the waveform's size even for
+        # an hour of audio (the STFT of a whole clip would be ~4x the waveform)
+        mel_power = mel_power_blocks(
             y,
             sr=self.sr,
             n_fft=self.n_fft,
@@ -139,7 +157,8 @@ class MFCCTransformer(ClipFeatureTransformer):
             fmin=self.fmin,
             fmax=self.fmax,
         )
-        mfcc = librosa.feature.mfcc(S=spectra.mel_db, n_mfcc=self.n_mfcc)
+        mel_db = librosa.power_to_db(mel_power)  # as ClipSpectra.mel_db
+        mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=self.n_mfcc)
         return summarize(mfcc, check_stats(self.stats, type(self).__name__))
 
     def _feature_names(self):

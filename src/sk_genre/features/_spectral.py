@@ -143,6 +143,13 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         cache. ``None``: no caching.
     verbose : int, default=1
         Progress bar for batches longer than a few seconds; 0 turns it off.
+    on_error : {"raise", "skip", "warn"}, default="raise"
+        What ``transform`` does with a clip that cannot be read (missing,
+        empty or corrupt file, a waveform with NaN ...): ``"raise"`` its
+        error; ``"skip"`` leave it out of the output and record it in
+        ``errors_``; ``"warn"`` the same and warn once per call, naming each
+        clip. ``kept_indices_`` then says which rows of ``X`` the output
+        rows are, to align labels.
 
     Attributes
     ----------
@@ -150,6 +157,13 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         Number of output columns.
     n_features_in_ : int
         Samples per clip, set only when ``fit`` was given a 2-D waveform array.
+    kept_indices_ : ndarray of shape (n_kept,), dtype int
+        With ``on_error="skip"`` or ``"warn"``: positions in ``X`` of the
+        rows the last ``transform`` returned.
+    errors_ : dict of int to Exception
+        With ``on_error="skip"`` or ``"warn"``: position in ``X`` -> the
+        error of each clip the last ``transform`` left out (its message names
+        the file).
 
     Raises
     ------
@@ -208,6 +222,7 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         n_jobs=None,
         memory=None,
         verbose=1,
+        on_error="raise",
     ):
         self.include = include
         self.stats = stats
@@ -220,6 +235,7 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         self.n_jobs = n_jobs
         self.memory = memory
         self.verbose = verbose
+        self.on_error = on_error
 
     def _names(self):
         """The requested feature names (validated)."""

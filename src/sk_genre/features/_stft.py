@@ -22,7 +22,17 @@ import numpy as np
 from ._kernels import hpss_stfts, istft, spectral_shape
 from ._median import median_filter_axis
 
-__all__ = ["ClipSpectra", "mel_filterbank", "sparse_mel_filterbank"]
+__all__ = [
+    "ClipSpectra",
+    "mel_filterbank",
+    "sparse_mel_filterbank",
+    "mel_power_blocks",
+    "zero_padded_slice",
+]
+
+#: Frames per block of :func:`mel_power_blocks`: about 47 s of audio at 22050 Hz and hop
+#: 512, a 16 MB complex STFT with n_fft 2048, whatever the clip's length.
+BLOCK_FRAMES = 2048
 
 
 @lru_cache(maxsize=16)
@@ -39,6 +49,54 @@ def sparse_mel_filterbank(sr, n_fft, n_mels, fmin, fmax):
     import scipy.sparse
 
     return scipy.sparse.csr_matrix(mel_filterbank(sr, n_fft, n_mels, fmin, fmax))
+
+
+def zero_padded_slice(y, begin, end):
+    """``y[begin:end]`` with zeros where the range leaves ``y`` (a new array)."""
+    segment = np.zeros(end - begin, dtype=y.dtype)
+    lo, hi = max(begin, 0), min(end, y.shape[0])
+    segment[lo - begin : hi - begin] = y[lo:hi]
+    return segment
+
+
+def mel_power_blocks(
+    y, *, sr, n_fft, hop_length, n_mels=128, fmin=0.0, fmax=None, block_frames=BLOCK_FRAMES
+):
+    """:attr:`ClipSpectra.mel_power` computed ``block_frames`` frames at a time.
+
+    Each block's frames are the frames of ``librosa.stft(y, center=True)``
+    (zero padding of ``n_fft // 2`` on both sides): the block's samples are
+    copied with that padding and transformed with ``center=False``, so the
+    result equals the whole-clip computation while the memory needed beyond
+    ``y`` and the output is one block's STFT, however long the clip.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,), float32
+        Mono waveform; shorter than ``n_fft`` is zero-padded to ``n_fft``.
+    sr, n_fft, hop_length, n_mels, fmin, fmax
+        As :class:`ClipSpectra`.
+    block_frames : int, default=BLOCK_FRAMES
+        Frames per block.
+
+    Returns
+    -------
+    mel_power : ndarray of shape (n_mels, 1 + n_samples // hop_length), float32
+    """
+    if y.shape[0] < n_fft:
+        y = np.pad(y, (0, n_fft - y.shape[0]))
+    n_frames = 1 + y.shape[0] // hop_length
+    basis = mel_filterbank(sr, n_fft, n_mels, fmin, fmax)
+    out = np.empty((n_mels, n_frames), dtype=np.float32)
+    half = n_fft // 2
+    for start in range(0, n_frames, block_frames):
+        stop = min(start + block_frames, n_frames)
+        first = start * hop_length - half
+        segment = zero_padded_slice(y, first, (stop - 1) * hop_length - half + n_fft)
+        stft = librosa.stft(segment, n_fft=n_fft, hop_length=hop_length, center=False)
+        power = np.abs(stft) ** 2
+        out[:, start:stop] = np.einsum("ft,mf->mt", power, basis, optimize=True)
+    return out
 
 
 class ClipSpectra:
