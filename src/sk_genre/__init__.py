@@ -7,7 +7,7 @@ a network class is first used (``sk_genre.DenseClassifier``,
 """
 
 from ._version import __version__
-from .exceptions import AudioDecodeError
+from .exceptions import AudioDecodeError, InconsistentVersionWarning
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from .pipeline import make_pipeline
 
@@ -15,6 +15,7 @@ __all__ = [
     "AudioDecodeError",
     "CNNClassifier",
     "DenseClassifier",
+    "InconsistentVersionWarning",
     "MFCCTransformer",
     "MelChunker",
     "SpectralFeatureUnion",

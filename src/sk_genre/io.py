@@ -90,6 +90,8 @@ def load_audio(path, *, sr=22050, offset=0.0, duration=None):
     if y.size == 0:
         where = f" after offset={offset} s" if offset else ""
         raise AudioDecodeError(path, f"contains no audio samples{where}")
+    if offset == 0 and duration is None:
+        _check_not_cut_short(path, y.size, native_sr)
     if not np.isfinite(y).all():
         raise AudioDecodeError(path, "contains NaN or infinite samples")
     if sr is not None and native_sr != sr:
@@ -101,6 +103,77 @@ def load_audio(path, *, sr=22050, offset=0.0, duration=None):
 
 # What soundfile raises for a file libsndfile cannot open or decode.
 _SF_ERRORS = (sf.LibsndfileError, RuntimeError, TypeError, ValueError)
+
+
+#: Compressed formats whose decoders skip or stop quietly at corrupt pages or frames.
+_COMPRESSED = frozenset({".ogg", ".oga", ".opus", ".mp3"})
+#: Beyond this many bytes per second of decoded audio (2 Mbit/s, four times the highest
+#: Vorbis/MP3 bitrates) plus 64 KiB of headers, a compressed file did not decode to its end.
+_MAX_BYTES_PER_SECOND = 250_000
+_HEADER_BYTES = 65_536
+#: Decoded audio may fall short of an Ogg Vorbis file's declared length by this much (s).
+_OGG_SLACK_SECONDS = 0.05
+
+
+def _check_not_cut_short(path, n_samples, native_sr):
+    """Raise if a compressed file decoded to less audio than it holds (corrupt data).
+
+    Vorbis and MP3 decoders skip corrupt pages or stop at them without an
+    error. An Ogg Vorbis file declares its length in the granule position of
+    its last page, which the decoded length must reach; for any compressed
+    file, more than 2 Mbit/s of file per second of decoded audio means the
+    decoder stopped early. A file cut short (truncated) declares and decodes
+    what is left, and passes.
+    """
+    if os.path.splitext(path)[1].lower() not in _COMPRESSED:
+        return
+    seconds = n_samples / native_sr
+    declared = _ogg_vorbis_samples(path)
+    if declared is not None and declared - n_samples > _OGG_SLACK_SECONDS * native_sr:
+        raise AudioDecodeError(
+            path,
+            f"corrupt data: decoding gave {seconds:.2f} s of audio but the file's Ogg pages "
+            f"declare {declared / native_sr:.2f} s",
+        )
+    size = os.path.getsize(path)
+    if size > _HEADER_BYTES + _MAX_BYTES_PER_SECOND * seconds:
+        raise AudioDecodeError(
+            path,
+            f"corrupt data: decoding stopped after {seconds:.2f} s of audio although the "
+            f"file holds {size} bytes",
+        )
+
+
+def _ogg_vorbis_samples(path):
+    """Samples declared by the last complete page of an Ogg Vorbis file; None if not one.
+
+    Ogg page header (RFC 3533): ``"OggS"``, version 0, header type, granule
+    position (int64, little-endian: for Vorbis the sample count at the page's
+    end), serial, sequence, CRC, segment count, segment table. The last
+    ``"OggS"`` whose page fits in the file is taken (a truncated file's cut
+    last page is passed over).
+    """
+    with open(path, "rb") as f:
+        head = f.read(35)
+        if head[:4] != b"OggS" or head[28:35] != b"\x01vorbis":
+            return None
+        size = f.seek(0, os.SEEK_END)
+        tail_start = max(0, size - 262_144)  # pages are at most 65_307 bytes
+        f.seek(tail_start)
+        tail = f.read()
+    end = len(tail)
+    while (start := tail.rfind(b"OggS", 0, end)) >= 0:
+        end = start
+        if start + 27 > len(tail) or tail[start + 4] != 0:
+            continue
+        n_segments = tail[start + 26]
+        table_end = start + 27 + n_segments
+        if table_end > len(tail) or table_end + sum(tail[start + 27 : table_end]) > len(tail):
+            continue  # incomplete: cut off by a truncation
+        granule = int.from_bytes(tail[start + 6 : start + 14], "little", signed=True)
+        if granule >= 0:
+            return granule
+    return None
 
 
 def _check_sr(sr):

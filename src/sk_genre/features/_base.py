@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_memory
 from tqdm.auto import tqdm
 
+from .._persistence import VersionedPickleMixin
 from .._version import __version__
 from ..exceptions import AudioDecodeError
 from ..io import check_clips, clip_name, load_clip
@@ -113,7 +114,7 @@ class _ClipFailure:
         self.error = error
 
 
-class ClipFeatureTransformer(TransformerMixin, BaseEstimator):
+class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     """Base class: one feature vector per clip, computed clip by clip.
 
     Stateless, like :class:`~sklearn.feature_extraction.text.HashingVectorizer`:

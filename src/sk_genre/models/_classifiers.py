@@ -22,6 +22,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
+from .._persistence import VersionedPickleMixin
 from ._builders import CNN_PRESETS, DENSE_PRESETS, build_cnn, build_dense_network
 from ._callbacks import StopAtAccuracy
 
@@ -44,7 +45,7 @@ def _seeded(seed):
         np.random.set_state(np_state)  # noqa: NPY002
 
 
-class GenreKerasClassifier(KerasClassifier):
+class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
     """Base of sk_genre's Keras classifiers: a corrected scikeras ``KerasClassifier``.
 
     * ``__sklearn_tags__`` declares a classifier, so ``is_classifier`` is True
