@@ -35,8 +35,9 @@ class MelChunker(ClipFeatureTransformer):
       clip, so a clip of ``track_duration`` seconds gets a chunk every
       ``chunk_hop`` seconds, a longer clip gets chunks further apart (the whole
       track is sampled) and a shorter one overlapping chunks;
-    * a clip shorter than one chunk is zero-padded at the end to one chunk,
-      and its chunks coincide.
+    * a clip shorter than one chunk (fewer than ``n_frames * hop_length``
+      samples: at most ``n_frames`` STFT frames) is zero-padded at the end to
+      one chunk, and its chunks coincide.
 
     Values are ``10 * log10(max(mel_power, 1e-10))`` in dB (no per-clip
     reference or ``top_db`` clipping, so a chunk does not depend on the rest

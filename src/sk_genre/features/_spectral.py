@@ -26,6 +26,11 @@ def _tempo(s):
     )
 
 
+#: librosa.feature.spectral_contrast's octave bands (fmin=200 Hz, n_bands=6): the last one
+#: starts at 200 * 2**5 = 6400 Hz, which must lie below the Nyquist frequency.
+CONTRAST_TOP_BAND_HZ = 200.0 * 2**5
+
+
 def _component_rms(s, index):
     """Frame RMS of the harmonic (0) or percussive (1) STFT: librosa.feature.rms(S=...)."""
     return librosa.feature.rms(S=np.abs(s.hpss[index]), frame_length=s.n_fft)
@@ -93,7 +98,7 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
     name              computation (librosa 0.11)                             rows
     ================  ====================================================  =========
     ``chroma``        ``feature.chroma_stft`` (tuning estimated)             12
-    ``contrast``      ``feature.spectral_contrast``                          7
+    ``contrast``      ``feature.spectral_contrast`` (needs sr > 12800 Hz)    7
     ``tonnetz``       ``feature.tonnetz(chroma=<chroma_stft>)`` (not the      6
                       default CQT chroma: no second transform)
     ``centroid``      ``feature.spectral_centroid``, Hz                      1
@@ -168,8 +173,10 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
     Raises
     ------
     ValueError
-        From ``fit``: an unknown feature or statistic name, ``n_mfcc > n_mels``.
-        From ``transform``: bad clips (see :class:`~sk_genre.MFCCTransformer`).
+        From ``fit``: an unknown feature or statistic name, ``n_mfcc > n_mels``,
+        ``"contrast"`` included (as with ``include="all"``) while ``sr <= 12800``
+        (its octave bands reach 6400 Hz). From ``transform``: bad clips (see
+        :class:`~sk_genre.MFCCTransformer`).
 
     References
     ----------
@@ -256,6 +263,13 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
             check_stats(self.stats, type(self).__name__)
         if self.n_mfcc > self.n_mels:
             raise ValueError(f"n_mfcc must be <= n_mels ({self.n_mels}); got {self.n_mfcc}")
+        if self.include != "gtzan" and "contrast" in self._names():
+            if self.sr <= 2 * CONTRAST_TOP_BAND_HZ:
+                raise ValueError(
+                    f"sr must be > {2 * CONTRAST_TOP_BAND_HZ:g} Hz when include has 'contrast' "
+                    f"(its top octave band starts at {CONTRAST_TOP_BAND_HZ:g} Hz); got {self.sr}. "
+                    "Leave 'contrast' out of include for lower rates."
+                )
 
     def _spectra(self, y):
         return ClipSpectra(
