@@ -260,18 +260,22 @@ def _peak_rss_mb(code):
 
 @pytest.mark.slow
 def test_sixty_minute_file_memory_stays_bounded(tmp_path):
-    """An hour of audio: MFCC and mel chunks need about the decoded waveform's memory.
+    """An hour of audio: every feature step needs a small multiple of the waveform's memory.
 
     The waveform itself (an hour at 22050 Hz, float32) is 318 MB and Python with
-    sk_genre's imports about 250 MB; before the block-wise mel spectrogram the
-    MFCC transform peaked at 3.4 GB on this file.
+    sk_genre's imports about 250 MB. Before block-wise processing the MFCC transform
+    peaked at 3.4 GB on this file and SpectralFeatureUnion at 8.4 GB.
     """
     path = tmp_path / "hour.wav"
     with sf.SoundFile(path, "w", SR, 1, subtype="PCM_16") as f:
         block = music_like(60.0)
         for _ in range(60):
             f.write(block)
-    for name, limit_mb in (("MFCCTransformer", 1400), ("MelChunker", 1000)):
+    for name, limit_mb in (
+        ("MFCCTransformer", 1400),
+        ("MelChunker", 1000),
+        ("SpectralFeatureUnion", 1800),
+    ):
         code = (
             f"from sk_genre import {name}; import numpy as np; "
             f"X = {name}(verbose=0).fit_transform([{str(path)!r}]); "

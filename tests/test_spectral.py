@@ -160,3 +160,48 @@ def test_gtzan_preset_reproduces_the_bundled_table(gtzan_mini):
     assert (per_column[stable] <= 0.05).all(), dict(
         zip(GTZAN_COLUMNS, per_column.round(4), strict=True)
     )
+
+
+def test_long_clips_block_by_block_equal_the_whole_clip(monkeypatch):
+    """Clips past LONG_CLIP_FRAMES go block by block (bounded memory), with the same frames.
+
+    Forced here on a 60-s clip with 300-frame blocks: every block boundary then falls
+    inside the clip (HPSS medians, inverse STFT, tuning, top_db and tempo across blocks).
+    """
+    from sk_genre.features import _long
+
+    rng = np.random.default_rng(0)
+    y = np.concatenate([music_like(10.0, seed=s) * rng.uniform(0.3, 1.0) for s in range(6)])
+    for include in ("all", "gtzan"):
+        union = SpectralFeatureUnion(include=include, verbose=0)
+        whole = union.fit_transform([y])[0]
+        with monkeypatch.context() as m:
+            m.setattr(_long, "LONG_CLIP_FRAMES", 0)
+            m.setattr(_long, "BLOCK_FRAMES", 300)
+            blocks = union.transform([y])[0]
+        if include == "all":
+            np.testing.assert_array_equal(blocks, whole)
+            continue
+        # the harmonic / percussive waveform statistics are summed in float64 over the blocks
+        # (float32 pairwise over the whole clip): equal to 1e-6 of the waveform's scale
+        names = list(union.get_feature_names_out())
+        waves = [
+            names.index(n) for n in ("harmony_mean", "harmony_var", "perceptr_mean", "perceptr_var")
+        ]
+        others = [i for i in range(len(names)) if i not in waves]
+        np.testing.assert_array_equal(blocks[others], whole[others])
+        np.testing.assert_allclose(blocks[waves], whole[waves], rtol=1e-5, atol=1e-8)
+
+
+def test_tempo_of_a_long_envelope_block_by_block(monkeypatch):
+    from sk_genre.features import _stft
+
+    rng = np.random.default_rng(1)
+    envelope = np.abs(rng.standard_normal(5000)) * (np.arange(5000) % 37 < 3)
+    whole = _stft._mean_tempogram(envelope, sr=SR, hop_length=512)
+    reference = librosa.feature.tempogram(onset_envelope=envelope, sr=SR, win_length=344)
+    np.testing.assert_array_equal(whole, reference.mean(axis=-1, keepdims=True))
+    monkeypatch.setattr(_stft, "TEMPOGRAM_BLOCK", 700)
+    np.testing.assert_allclose(
+        _stft._mean_tempogram(envelope, sr=SR, hop_length=512), whole, atol=1e-14
+    )

@@ -224,7 +224,7 @@ def spectral_shape(mag, freqs, roll_percent=0.85):
     return out[0:1], out[1:2], out[2:3]
 
 
-def zero_crossing_rate(y, frame_length=2048, hop_length=512, threshold=1e-10):
+def zero_crossing_rate(y, frame_length=2048, hop_length=512, threshold=1e-10, center=True):
     """Zero-crossing rate per frame, exactly as :func:`librosa.feature.zero_crossing_rate`.
 
     Edge padding by ``frame_length // 2`` (``center=True``); samples with
@@ -240,6 +240,9 @@ def zero_crossing_rate(y, frame_length=2048, hop_length=512, threshold=1e-10):
         In samples.
     threshold : float, default=1e-10
         Magnitude treated as zero.
+    center : bool, default=True
+        Edge-pad ``y`` by ``frame_length // 2`` (librosa's default); ``False``
+        frames ``y`` as given (a slice of a longer, already padded clip).
 
     Returns
     -------
@@ -247,7 +250,7 @@ def zero_crossing_rate(y, frame_length=2048, hop_length=512, threshold=1e-10):
         Crossings per sample in each frame.
     """
     half = frame_length // 2
-    padded = np.pad(y, (half, half), mode="edge")
+    padded = np.pad(y, (half, half), mode="edge") if center else y
     negative = padded < -threshold
     crossings = np.concatenate(([0], np.cumsum(negative[1:] != negative[:-1])))
     starts = np.arange(0, len(padded) - frame_length + 1, hop_length)

@@ -6,24 +6,13 @@ import librosa
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from . import _long
 from ._base import ClipFeatureTransformer
 from ._kernels import zero_crossing_rate
-from ._stft import ClipSpectra
+from ._stft import ClipSpectra, tempo
 from ._summary import check_stats, summarize, summary_names
 
 __all__ = ["SpectralFeatureUnion", "FEATURES", "GTZAN_COLUMNS"]
-
-
-def _tempo(s):
-    """Global tempo in BPM as ``librosa.beat.beat_track(y=y, sr=sr)[0]`` computes it."""
-    onset_envelope = librosa.onset.onset_strength(
-        S=s.mel_db, sr=s.sr, hop_length=s.hop_length, n_fft=s.n_fft, aggregate=np.median
-    )
-    if not onset_envelope.any():  # beat_track's answer for a flat envelope
-        return np.zeros(1)
-    return np.atleast_1d(
-        librosa.feature.tempo(onset_envelope=onset_envelope, sr=s.sr, hop_length=s.hop_length)
-    )
 
 
 #: librosa.feature.spectral_contrast's octave bands (fmin=200 Hz, n_bands=6): the last one
@@ -61,7 +50,11 @@ FEATURES = {
     ),
     "harmonic": ("harmonic_rms", lambda s: _component_rms(s, 0), False),
     "percussive": ("percussive_rms", lambda s: _component_rms(s, 1), False),
-    "tempo": ("tempo", _tempo, False),
+    "tempo": (
+        "tempo",
+        lambda s: tempo(s.mel_db, sr=s.sr, hop_length=s.hop_length, n_fft=s.n_fft),
+        False,
+    ),
     "mfcc": ("mfcc", None, True),  # needs n_mfcc: see SpectralFeatureUnion._frames
 }
 
@@ -286,33 +279,66 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
             return librosa.feature.mfcc(S=spectra.mel_db, n_mfcc=self.n_mfcc)
         return FEATURES[name][1](spectra)
 
-    def _features(self, y):
+    def _frame_source(self, y, names):
+        """``name -> frames`` for the features in ``names`` (and "waveform_stats").
+
+        A clip of up to ``LONG_CLIP_FRAMES`` frames is analysed whole (one
+        :class:`ClipSpectra`, lazily); a longer one block by block
+        (:class:`~._long.LongClipFrames`), so memory does not grow with its length.
+        """
+        n_frames = 1 + max(y.shape[0], self.n_fft) // self.hop_length
+        if n_frames > _long.LONG_CLIP_FRAMES:
+            return _long.LongClipFrames(
+                y,
+                names,
+                sr=self.sr,
+                n_fft=self.n_fft,
+                hop_length=self.hop_length,
+                n_mels=self.n_mels,
+                hpss_kernel=self.hpss_kernel,
+                n_mfcc=self.n_mfcc,
+                block_frames=_long.BLOCK_FRAMES,
+            ).frames
         s = self._spectra(y)
+
+        def frames(name):
+            if name == "waveform_stats":
+                y_harmonic, y_percussive = s.waveforms(s.hpss)
+                return [np.mean(y_harmonic), np.var(y_harmonic)] + [
+                    np.mean(y_percussive),
+                    np.var(y_percussive),
+                ]
+            return self._frames(name, s)
+
+        return frames
+
+    def _features(self, y):
         if self.include == "gtzan":
-            return self._gtzan_features(s)
+            return self._gtzan_features(y)
         stats = check_stats(self.stats, type(self).__name__)
+        names = self._names()
+        frames = self._frame_source(y, set(names))
         parts = [
-            self._frames(name, s) if name == "tempo" else summarize(self._frames(name, s), stats)
-            for name in self._names()
+            frames(name) if name == "tempo" else summarize(frames(name), stats) for name in names
         ]
         return np.concatenate(parts).astype(np.float64)
 
-    def _gtzan_features(self, s):
+    def _gtzan_features(self, y):
         def mean_var(x):
             return [np.mean(x), np.var(x)]
 
-        y_harmonic, y_percussive = s.waveforms(s.hpss)
+        names = {"chroma", "rms", "centroid", "bandwidth", "rolloff", "zcr", "tempo", "mfcc"}
+        frames = self._frame_source(y, names | {"waveform_stats"})
         values = [
-            *mean_var(s.chroma),  # pooled over the 12 bins, as in the table
-            *mean_var(self._frames("rms", s)),
-            *mean_var(self._frames("centroid", s)),
-            *mean_var(self._frames("bandwidth", s)),
-            *mean_var(self._frames("rolloff", s)),
-            *mean_var(self._frames("zcr", s)),
-            *mean_var(y_harmonic),
-            *mean_var(y_percussive),
-            *_tempo(s),
-            *summarize(self._frames("mfcc", s), ("mean", "var")),
+            *mean_var(frames("chroma")),  # pooled over the 12 bins, as in the table
+            *mean_var(frames("rms")),
+            *mean_var(frames("centroid")),
+            *mean_var(frames("bandwidth")),
+            *mean_var(frames("rolloff")),
+            *mean_var(frames("zcr")),
+            *frames("waveform_stats"),  # mean and variance of the harmonic, percussive parts
+            *frames("tempo"),
+            *summarize(frames("mfcc"), ("mean", "var")),
         ]
         return np.asarray(values, dtype=np.float64)
 
