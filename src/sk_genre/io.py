@@ -282,7 +282,8 @@ def check_clips(X):
     ------
     ValueError
         ``X`` is a single path, a 1-D numeric array (ambiguous: one clip or
-        many samples?), has more than 2 dimensions, or is empty.
+        many samples?), has more than 2 dimensions, is complex, is empty or
+        is a 2-D array of empty clips.
     """
     if isinstance(X, (str, bytes, os.PathLike)):
         raise ValueError(
@@ -297,13 +298,25 @@ def check_clips(X):
         )
     if isinstance(X, np.ndarray) or hasattr(X, "__array__"):
         arr = np.asarray(X)
+        if arr.dtype.kind == "c":
+            # the wording of scikit-learn's check_array, which tools and tests look for
+            raise ValueError(
+                f"X must hold real-valued waveforms; got dtype {arr.dtype}. "
+                "Complex data not supported."
+            )
         if arr.dtype.kind in "biuf":
+            if arr.ndim == 2 and arr.shape[1] == 0 and arr.shape[0] > 0:
+                raise ValueError(
+                    f"X must hold at least 1 sample per clip; got 0 feature(s) "
+                    f"(shape={arr.shape}) while a minimum of 1 is required."
+                )
             if arr.ndim == 2:
                 clips = list(arr)
             elif arr.ndim == 1:
                 raise ValueError(
                     "X must be 2-D (n_clips, n_samples) or a sequence of clips; got a 1-D numeric "
-                    f"array of {arr.shape[0]} values. Use X[np.newaxis, :] (or [y]) for one clip."
+                    f"array of {arr.shape[0]} values. Reshape your data: X[np.newaxis, :] (or "
+                    "[y]) for one clip."
                 )
             else:
                 raise ValueError(

@@ -140,7 +140,8 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         Parameters
         ----------
         X : sequence of paths or 1-D waveforms, or array-like of shape (n_clips, n_samples)
-            See :func:`sk_genre.io.check_clips`. Files are not decoded here.
+            See :func:`sk_genre.io.check_clips`. Files are not decoded here;
+            waveforms are checked as ``transform`` checks them.
         y : None
             Ignored.
 
@@ -152,10 +153,16 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         Raises
         ------
         ValueError
-            A parameter is invalid or ``X`` is not a batch of clips.
+            A parameter is invalid, ``X`` is not a batch of clips, or (with
+            ``on_error="raise"``) a waveform is empty, not 1-D, not numeric or
+            not finite.
         """
         self._validate()
         clips = check_clips(X)
+        if self.on_error == "raise":  # "skip" / "warn" leave bad clips to transform
+            for i, clip in enumerate(clips):
+                if not isinstance(clip, str):
+                    load_clip(clip, sr=self.sr, index=i)  # raises what transform would
         # n_features_in_ (samples per clip) only means something for a 2-D waveform array
         if all(isinstance(c, np.ndarray) for c in clips) and len({c.shape for c in clips}) == 1:
             self.n_features_in_ = clips[0].shape[0]
@@ -174,6 +181,7 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        tags.input_tags.string = True  # file paths
         return tags
 
     def _check_params(self):

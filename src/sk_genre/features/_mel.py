@@ -7,6 +7,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 from sklearn.utils._param_validation import Interval
+from sklearn.utils._set_output import _get_output_config
 
 from ._base import ClipFeatureTransformer
 from ._stft import sparse_mel_filterbank, zero_padded_slice
@@ -106,6 +107,8 @@ class MelChunker(ClipFeatureTransformer):
     ValueError
         From ``fit``: ``chunk_duration > track_duration``, ``fmax > sr / 2``,
         a chunk shorter than one hop. From ``transform``: bad clips.
+        From ``set_output`` and ``transform``: DataFrame output was asked for
+        (a DataFrame cannot hold 4-D chunks).
 
     References
     ----------
@@ -164,6 +167,62 @@ class MelChunker(ClipFeatureTransformer):
         self.memory = memory
         self.verbose = verbose
         self.on_error = on_error
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # float32 log-mel whatever the input: float32 in, float32 out (and the default)
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    def set_output(self, *, transform=None):
+        """Keep NumPy output: a DataFrame cannot hold 4-D chunks.
+
+        Parameters
+        ----------
+        transform : {"default"} or None, default=None
+            ``"default"``: NumPy output (overrides a global
+            ``sklearn.set_config(transform_output=...)``); ``None``: unchanged.
+            ``"pandas"`` and ``"polars"`` are refused.
+
+        Returns
+        -------
+        self : MelChunker
+
+        Raises
+        ------
+        ValueError
+            ``transform`` names a DataFrame library.
+        """
+        if transform not in (None, "default"):
+            raise ValueError(_dataframe_output_message(transform, "set_output"))
+        return super().set_output(transform=transform)
+
+    def transform(self, X):
+        """Log-mel chunks of every clip.
+
+        Parameters
+        ----------
+        X : sequence of paths or 1-D waveforms, or array-like of shape (n_clips, n_samples)
+            Paths are decoded (once each) and resampled to ``sr`` Hz; waveforms
+            are taken to be sampled at ``sr`` Hz already.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_clips, n_chunks_, n_mels, n_frames_), float32
+            Always a NumPy array.
+
+        Raises
+        ------
+        AudioDecodeError
+            A file cannot be decoded (the message names it).
+        ValueError
+            A waveform is empty, not 1-D or not finite, or DataFrame output is
+            configured globally (``sklearn.set_config(transform_output="pandas")``).
+        """
+        output = _get_output_config("transform", self)["dense"]
+        if output != "default":
+            raise ValueError(_dataframe_output_message(output, "sklearn.set_config"))
+        return super().transform(X)
 
     def _check_params(self):
         if self.chunk_duration > self.track_duration:
@@ -231,6 +290,17 @@ class MelChunker(ClipFeatureTransformer):
             for m in range(self.n_mels)
             for f in range(self._n_frames())
         ]
+
+
+def _dataframe_output_message(output, source):
+    """Why MelChunker refuses ``output`` ("pandas", "polars") asked for by ``source``."""
+    message = (
+        "MelChunker output must be a NumPy array: its 4-D chunks (n_clips, n_chunks, n_mels, "
+        f"n_frames) cannot be a DataFrame; got transform output {output!r} from {source}"
+    )
+    if source == "set_output":
+        return message
+    return f"{message}. MelChunker(...).set_output(transform='default') keeps NumPy output."
 
 
 @lru_cache(maxsize=8)

@@ -21,6 +21,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+from sklearn.utils.validation import column_or_1d
 
 from .._persistence import VersionedPickleMixin
 from ._builders import CNN_PRESETS, DENSE_PRESETS, build_cnn, build_dense_network
@@ -123,6 +124,19 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         tags.target_tags.required = True
         return tags
 
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        # scikit-learn's message for a wrong number of features (scikeras: "X has shape (3,),
+        # but ... is expecting X of shape (4,)")
+        if X is not None and not reset and getattr(self, "X_shape_", None) is not None:
+            if not hasattr(X, "shape"):  # lists; arrays, sparse matrices, DataFrames pass
+                X = np.asarray(X)
+            if X.ndim == len(self.X_shape_) == 2 and X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+        return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+
     def predict_proba(self, X, **kwargs):
         """Genre probabilities of each row.
 
@@ -155,7 +169,8 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         X : array-like of shape (n_rows, n_features)
             Feature vectors (standardised, e.g. by ``make_pipeline``'s scaler).
         y : array-like of shape (n_rows,)
-            Genre of each row.
+            Genre of each row. A column vector ``(n_rows, 1)`` is raveled with a
+            :class:`~sklearn.exceptions.DataConversionWarning`, as in scikit-learn.
         sample_weight : array-like of shape (n_rows,), default=None
             Weight of each row in the loss.
         groups : array-like of shape (n_rows,), default=None
@@ -178,6 +193,10 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             ``groups`` does not have one entry per row, or early stopping has
             fewer than 2 groups to split.
         """
+        if y is not None and not hasattr(y, "shape"):
+            y = np.asarray(y)
+        if y is not None and y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # one output: warn and ravel, as scikit-learn does
         if groups is None:
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
         groups = np.asarray(groups)
@@ -460,6 +479,11 @@ class DenseClassifier(GenreKerasClassifier):
             raise ValueError(f"name must be one of {sorted(DENSE_PRESETS)}; got {name!r}")
         return cls(**{**DENSE_PRESETS[name], **params})
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # scipy sparse X trains (Keras data adapters)
+        return tags
+
     def _keras_build_fn(self, meta, compile_kwargs):
         model = build_dense_network(
             n_features=meta["n_features_in_"],
@@ -613,6 +637,11 @@ class CNNClassifier(GenreKerasClassifier):
         if name not in CNN_PRESETS:
             raise ValueError(f"name must be one of {sorted(CNN_PRESETS)}; got {name!r}")
         return cls(**{**CNN_PRESETS[name], **params})
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # 4-D chunks only
+        return tags
 
     @staticmethod
     def _chunks(X):
