@@ -292,3 +292,11 @@ def test_int16_equals_float_scaled_by_32768(name, data):
     assert np.isfinite(expected).all()
     np.testing.assert_array_equal(transformer.transform([pcm.astype(np.float64) / 32768]), expected)
     np.testing.assert_array_equal(transformer.transform([pcm / np.float32(32768)]), expected)
+
+
+def test_union_contrast_needs_an_fft_bin_per_band():
+    union = SpectralFeatureUnion(include=("contrast",), n_fft=16, hop_length=8, verbose=0)
+    with pytest.raises(ValueError, match=r"n_fft must be >= sr / 200 \(111 at sr=22050\).*got 16"):
+        union.fit(np.zeros((1, 4096), np.float32))
+    X = union.set_params(n_fft=128, hop_length=64).fit_transform(np.zeros((1, 4096), np.float32))
+    assert np.isfinite(X).all()

@@ -18,6 +18,8 @@ __all__ = ["SpectralFeatureUnion", "FEATURES", "GTZAN_COLUMNS"]
 #: librosa.feature.spectral_contrast's octave bands (fmin=200 Hz, n_bands=6): the last one
 #: starts at 200 * 2**5 = 6400 Hz, which must lie below the Nyquist frequency.
 CONTRAST_TOP_BAND_HZ = 200.0 * 2**5
+#: Its narrowest bands (0-200 and 200-400 Hz) hold an FFT bin when bins are <= 200 Hz apart.
+_CONTRAST_MAX_BIN_HZ = 200.0
 
 
 def _component_rms(s, index):
@@ -168,7 +170,8 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
     ValueError
         From ``fit``: an unknown feature or statistic name, ``n_mfcc > n_mels``,
         ``"contrast"`` included (as with ``include="all"``) while ``sr <= 12800``
-        (its octave bands reach 6400 Hz). From ``transform``: bad clips (see
+        (its octave bands reach 6400 Hz) or ``n_fft < sr / 200`` (a band would
+        hold no FFT bin). From ``transform``: bad clips (see
         :class:`~sk_genre.MFCCTransformer`).
 
     References
@@ -262,6 +265,13 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
                     f"sr must be > {2 * CONTRAST_TOP_BAND_HZ:g} Hz when include has 'contrast' "
                     f"(its top octave band starts at {CONTRAST_TOP_BAND_HZ:g} Hz); got {self.sr}. "
                     "Leave 'contrast' out of include for lower rates."
+                )
+            if self.sr / self.n_fft > _CONTRAST_MAX_BIN_HZ:
+                minimum = int(np.ceil(self.sr / _CONTRAST_MAX_BIN_HZ))
+                raise ValueError(
+                    f"n_fft must be >= sr / {_CONTRAST_MAX_BIN_HZ:g} ({minimum} at sr={self.sr}) "
+                    f"when include has 'contrast' (each of its octave bands, the narrowest "
+                    f"{_CONTRAST_MAX_BIN_HZ:g} Hz wide, needs an FFT bin); got {self.n_fft}"
                 )
 
     def _spectra(self, y):
