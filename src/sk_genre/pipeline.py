@@ -38,7 +38,7 @@ def make_pipeline(
 
     Parameters
     ----------
-    features : {"mfcc", "spectral", "gtzan"}, None or transformer, default="mfcc"
+    features : {"mfcc", "spectral", "gtzan", "mel"}, None or transformer, default="mfcc"
         ``"mfcc"``: :class:`~sk_genre.MFCCTransformer` (20 MFCCs, mean and
         std). ``"spectral"``: :class:`~sk_genre.SpectralFeatureUnion` (every
         feature, mean and std). ``"gtzan"``: ``SpectralFeatureUnion(include=
@@ -181,7 +181,7 @@ class GenrePipeline(Pipeline):
     ----------
     steps : list of (str, estimator) tuples
         As :class:`sklearn.pipeline.Pipeline`; :func:`make_pipeline` builds them.
-    **kwargs
+    **kwargs : dict
         Further :class:`~sklearn.pipeline.Pipeline` parameters (``memory``,
         ``verbose``, ``transform_input``).
 
