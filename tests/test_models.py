@@ -36,6 +36,24 @@ def test_backend_chosen_when_unset(tmp_path):
     assert out.stdout.strip() == "jax"
 
 
+def test_plain_import_keras_after_sk_genre_uses_an_installed_backend(tmp_path):
+    """Keras' own default is TensorFlow (not installed here); import sk_genre picks JAX first."""
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env["KERAS_HOME"] = str(tmp_path)
+    code = "import sk_genre, keras; print(keras.backend.backend())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "jax"
+
+
+def test_import_respects_the_users_backend(tmp_path):
+    env = dict(os.environ, KERAS_BACKEND="numpy", KERAS_HOME=str(tmp_path))
+    code = "import os, sk_genre; print(os.environ['KERAS_BACKEND'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "numpy"
+
+
 def test_is_a_stratifying_classifier(data):
     clf = DenseClassifier()
     assert is_classifier(clf)

@@ -3,13 +3,18 @@
 ``import sk_genre`` stays light: keras (and its backend) is imported only when
 a network class is first used (``sk_genre.DenseClassifier``,
 ``sk_genre.CNNClassifier``, ``make_pipeline()`` with a network,
-``sk_genre.models``).
+``sk_genre.models``). It does choose the Keras backend for the process (JAX
+unless ``KERAS_BACKEND`` or keras.json names an installed one, see
+``sk_genre._backend``), so a later ``import keras`` works without TensorFlow.
 """
 
+from ._backend import ensure_keras_backend
 from ._version import __version__
 from .exceptions import AudioDecodeError, InconsistentVersionWarning
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from .pipeline import make_pipeline
+
+ensure_keras_backend()  # sets KERAS_BACKEND only; none of the above imports keras
 
 __all__ = [
     "AudioDecodeError",
