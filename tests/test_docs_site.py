@@ -20,7 +20,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("SK_GENRE_SITE", REPO / "site"))
 REQUIRED = os.environ.get("SK_GENRE_REQUIRE_BROWSER") == "1"
-GALLERY_PAGE = "generated/gallery/plot_quick_start/"
+GALLERY_PAGE = "generated/gallery/plot_1_quick_start/"
 
 
 def _missing(why):
