@@ -92,8 +92,8 @@ for row, (name, pipe) in zip(axes, fitted.items(), strict=True):
     plot_history(pipe, axes=row)
     for ax in row:
         ax.set_title(f"{name}: {ax.get_title().lower()}")
-        for line in ax.get_lines():  # plot_history calls the hold-out "validation"
-            if line.get_label() == "validation":
+        for line in ax.get_lines():  # say which hold-out: 10 % of the training tracks
+            if line.get_label() == "hold-out":
                 line.set_label("10 % hold-out (same artists)")
     row[1].axhline(
         valid_accuracy[name], color="tab:green", ls=":", lw=2, label="197 validation artists"

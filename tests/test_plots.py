@@ -137,7 +137,7 @@ def _assert_history_drawn(axes, history=HISTORY):
     ax_loss, ax_acc = axes
     for ax, key in ((ax_loss, "loss"), (ax_acc, "accuracy")):
         lines = ax.get_lines()
-        assert [line.get_label() for line in lines] == ["training", "validation"]
+        assert [line.get_label() for line in lines] == ["training", "hold-out"]
         np.testing.assert_allclose(lines[0].get_ydata(), history[key])
         np.testing.assert_allclose(lines[1].get_ydata(), history["val_" + key])
         np.testing.assert_array_equal(lines[0].get_xdata(), np.arange(1, 6))  # epochs from 1

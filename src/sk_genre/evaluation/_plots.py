@@ -319,7 +319,12 @@ def _history_or_none(result, estimator):
 
 
 def plot_history(history, *, axes=None):
-    """Draw loss and accuracy per epoch, training and validation, side by side.
+    """Draw loss and accuracy per epoch, training and hold-out, side by side.
+
+    The ``val_*`` curves of sk_genre's networks come from the early-stopping
+    hold-out, a part of the *training* tracks (same artists unless ``groups``
+    was given to ``fit``): they are labelled "hold-out", not to be confused
+    with an artist-aware validation split.
 
     Parameters
     ----------
@@ -340,7 +345,7 @@ def plot_history(history, *, axes=None):
     -------
     axes : ndarray of shape (2,) of matplotlib.axes.Axes
         The loss Axes, then the accuracy Axes. Each has one line per curve
-        (training first, then validation when present); x is the epoch,
+        (training first, then hold-out when present); x is the epoch,
         counted from 1.
 
     Raises
@@ -358,7 +363,7 @@ def plot_history(history, *, axes=None):
     ...            "val_loss": [1.3, 1.0, 0.9], "val_accuracy": [0.4, 0.6, 0.65]}
     >>> ax_loss, ax_acc = plot_history(history)
     >>> [line.get_label() for line in ax_acc.get_lines()]
-    ['training', 'validation']
+    ['training', 'hold-out']
     """
     curves = _find_history(history)
     acc_key = next((k for k in _ACCURACY_KEYS if k in curves), None)
@@ -381,7 +386,7 @@ def plot_history(history, *, axes=None):
 
     for ax, (key, name) in zip(axes, panels, strict=True):
         drawn = False
-        for prefix, label, style in (("", "training", "-"), ("val_", "validation", "--")):
+        for prefix, label, style in (("", "training", "-"), ("val_", "hold-out", "--")):
             values = curves.get(prefix + key) if key is not None else None
             if values is None or values.size == 0:
                 continue
