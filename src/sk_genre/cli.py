@@ -349,8 +349,9 @@ def _parser():
         "segment",
         help="cut long songs into fixed-length pieces (a genre-per-folder tree or one file)",
         description="Cut SRC (a folder with one sub-folder per genre, or one audio file) into "
-        "pieces DST/<genre>/<song>.<k>.wav and write DST/segments.csv, which keeps the pieces "
-        "of one song one group for grouped cross-validation.",
+        "pieces DST/<genre>/<song>.<k>.wav (DST/<song>.<k>.wav for one file) and write "
+        "DST/segments.csv, which keeps the pieces of one song one group for grouped "
+        "cross-validation.",
     )
     segment.add_argument("src", metavar="SRC", help="genre-per-folder audio tree or audio file")
     segment.add_argument("dst", metavar="DST", help="output folder (created)")
