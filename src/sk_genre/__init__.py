@@ -13,6 +13,7 @@ from ._version import __version__
 from .exceptions import AudioDecodeError, InconsistentVersionWarning
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from .pipeline import make_pipeline
+from .pretrained import MusicnnEmbedding
 
 ensure_keras_backend()  # sets KERAS_BACKEND only; none of the above imports keras
 
@@ -23,6 +24,7 @@ __all__ = [
     "InconsistentVersionWarning",
     "MFCCTransformer",
     "MelChunker",
+    "MusicnnEmbedding",
     "SpectralFeatureUnion",
     "__version__",
     "make_pipeline",

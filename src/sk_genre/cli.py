@@ -1,4 +1,4 @@
-"""The ``sk-genre`` command line: demo, train, evaluate, predict, segment."""
+"""The ``sk-genre`` command line: demo, train, evaluate, predict, tag, segment."""
 
 import argparse
 import sys
@@ -115,7 +115,7 @@ def _train(args):
     tracks = load_audio_folder(args.data_dir, on_error="skip")
     _report_errors(tracks.errors)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)  # before the long fit
-    features = "mel" if args.model == "cnn" else "mfcc"
+    features = args.features or ("mel" if args.model == "cnn" else "mfcc")
     pipe = make_pipeline(
         features=features,
         model=args.model,
@@ -127,8 +127,9 @@ def _train(args):
         pipe.set_params(features__n_mfcc=args.n_mfcc)
     if args.epochs is not None:
         pipe.set_params(model__epochs=args.epochs)
+    model_name = args.model or type(pipe.steps[-1][1]).__name__
     print(
-        f"training '{args.model}' on {len(tracks.paths)} tracks, "
+        f"training '{model_name}' on {features} features of {len(tracks.paths)} tracks, "
         f"{len(tracks.target_names)} genres: {', '.join(tracks.target_names)}",
         file=sys.stderr,
     )
@@ -199,6 +200,32 @@ def _predict(args):
     if failed:
         print(f"sk-genre: {failed} of {len(args.files)} file(s) could not be read", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _tag(args):
+    from .pretrained import MusicnnEmbedding, rank_tags
+
+    if not 1 <= args.top_k <= 50:
+        raise ValueError(f"--top-k must be in 1..50; got {args.top_k}")
+    tagger = MusicnnEmbedding(
+        model=args.model, layer="taggram", n_jobs=args.n_jobs, verbose=1, on_error="skip"
+    )
+    try:
+        scores = tagger.fit_transform(args.files)
+    except ValueError as exc:  # no file could be read: the message names every one
+        print(f"sk-genre: error: {exc}", file=sys.stderr)
+        return 1
+    ranked_tags = rank_tags(scores, args.model, args.top_k)
+    for i, ranked in zip(tagger.kept_indices_, ranked_tags, strict=True):
+        print(f"{args.files[i]}\t" + ", ".join(f"{tag} {p:.2f}" for tag, p in ranked))
+    errors = tagger.errors_
+    _report_errors({args.files[i]: error for i, error in errors.items()})
+    if errors:
+        print(
+            f"sk-genre: {len(errors)} of {len(args.files)} file(s) could not be read",
+            file=sys.stderr,
+        )
+    return 1 if errors else 0
 
 
 def _evaluate(args):
@@ -314,7 +341,18 @@ def _parser():
     train.add_argument("data_dir", metavar="DATA_DIR", help="folder with one sub-folder per genre")
     train.add_argument("-o", "--output", required=True, metavar="MODEL", help="file to save to")
     train.add_argument(
-        "--model", choices=MODELS, default="baseline", help="network preset (baseline)"
+        "--features",
+        choices=("mfcc", "spectral", "musicnn", "mel"),
+        default=None,
+        help="feature step: mfcc, spectral, musicnn (pretrained embeddings, recommended for "
+        "real music) or mel (for --model cnn); default mfcc, mel with --model cnn",
+    )
+    train.add_argument(
+        "--model",
+        choices=MODELS,
+        default=None,
+        help="model: a network preset, logistic, linear_svc or zero_shot; default: the "
+        "features' own (baseline; cnn for mel; logistic for musicnn)",
     )
     train.add_argument(
         "--n-mfcc", type=int, default=20, help="MFCCs per frame of the dense models (20)"
@@ -344,6 +382,24 @@ def _parser():
     predict.add_argument("files", metavar="FILE", nargs="+", help="audio files")
     predict.add_argument("--top", type=int, default=3, help="probabilities shown per file (3)")
     predict.set_defaults(func=_predict)
+
+    tag = sub.add_parser(
+        "tag",
+        help="top musicnn tags of audio files (pretrained, no training)",
+        description="Print the most likely tags of each FILE from the pretrained musicnn "
+        "network (mean tag probability over its 3-s patches): MSD_musicnn's last.fm tags "
+        "(genres, eras, moods) or MTT_musicnn's MagnaTagATune tags.",
+    )
+    tag.add_argument("files", metavar="FILE", nargs="+", help="audio files")
+    tag.add_argument(
+        "--model",
+        choices=("MSD_musicnn", "MTT_musicnn"),
+        default="MSD_musicnn",
+        help="tag vocabulary (MSD_musicnn)",
+    )
+    tag.add_argument("--top-k", type=int, default=5, help="tags per file (5)")
+    tag.add_argument("--n-jobs", type=int, default=None, help="parallel decoding")
+    tag.set_defaults(func=_tag)
 
     segment = sub.add_parser(
         "segment",

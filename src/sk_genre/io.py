@@ -36,7 +36,7 @@ AUDIO_EXTENSIONS = frozenset(
 )
 
 
-def load_audio(path, *, sr=22050, offset=0.0, duration=None):
+def load_audio(path, *, sr=22050, offset=0.0, duration=None, res_type="soxr_hq"):
     """Decode an audio file to a mono float32 waveform at ``sr`` Hz.
 
     Parameters
@@ -52,6 +52,9 @@ def load_audio(path, *, sr=22050, offset=0.0, duration=None):
         Start reading this many seconds into the file.
     duration : float or None, default=None
         Read at most this many seconds; ``None`` reads to the end.
+    res_type : str, default="soxr_hq"
+        Resampling filter, any ``res_type`` of :func:`librosa.resample`
+        (``"kaiser_best"`` needs the ``resampy`` package).
 
     Returns
     -------
@@ -97,7 +100,7 @@ def load_audio(path, *, sr=22050, offset=0.0, duration=None):
     if sr is not None and native_sr != sr:
         import librosa
 
-        y = librosa.resample(y, orig_sr=native_sr, target_sr=sr)
+        y = librosa.resample(y, orig_sr=native_sr, target_sr=sr, res_type=res_type)
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
@@ -346,7 +349,7 @@ def clip_name(clip, index=None):
     return "clip" if index is None else f"clip {index}"
 
 
-def load_clip(clip, *, sr=22050, index=None):
+def load_clip(clip, *, sr=22050, index=None, res_type="soxr_hq"):
     """Turn one clip (a path or a waveform) into a mono float32 waveform.
 
     Parameters
@@ -359,6 +362,8 @@ def load_clip(clip, *, sr=22050, index=None):
         Sampling rate in Hz.
     index : int or None, default=None
         Position of the clip in its batch, used in error messages.
+    res_type : str, default="soxr_hq"
+        Resampling filter for files (see :func:`load_audio`).
 
     Returns
     -------
@@ -372,7 +377,7 @@ def load_clip(clip, *, sr=22050, index=None):
         The waveform is empty, not 1-D, not numeric, or holds NaN/inf.
     """
     if isinstance(clip, (str, os.PathLike)):
-        return load_audio(clip, sr=sr)
+        return load_audio(clip, sr=sr, res_type=res_type)
     name = "clip" if index is None else f"clip {index}"
     if isinstance(clip, bytes) or not hasattr(clip, "__len__"):
         raise ValueError(f"{name} must be a file path or a 1-D waveform; got {type(clip).__name__}")

@@ -7,8 +7,10 @@ others instead of failing.
 """
 
 from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
 from sklearn.utils import _safe_indexing
 
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
@@ -18,14 +20,30 @@ from .io import check_clips
 __all__ = ["make_pipeline", "GenrePipeline", "FEATURES", "MODELS"]
 
 #: Names accepted by ``make_pipeline(features=...)``.
-FEATURES = ("mfcc", "spectral", "gtzan", "mel", None)
-#: Names accepted by ``make_pipeline(model=...)``: the seed network presets.
-MODELS = ("baseline", "regularized", "dnn", "dnn_threshold", "cnn")
+FEATURES = ("mfcc", "spectral", "gtzan", "mel", "musicnn", None)
+#: Names accepted by ``make_pipeline(model=...)``: the seed network presets, scikit-learn
+#: linear heads, and the zero-shot tag classifier (with ``features="musicnn"``).
+MODELS = (
+    "baseline",
+    "regularized",
+    "dnn",
+    "dnn_threshold",
+    "cnn",
+    "logistic",
+    "linear_svc",
+    "zero_shot",
+)
+#: Inverse regularisation of the linear heads (chosen by grouped CV on gtzan-mini, see
+#: docs/accuracy.md).
+LOGISTIC_C = 1.0
+LINEAR_SVC_C = 1.0
+#: The model of ``make_pipeline(model=None)`` for each named feature step.
+DEFAULT_MODELS = {"mel": "cnn", "musicnn": "logistic"}
 
 
 def make_pipeline(
     features="mfcc",
-    model="baseline",
+    model=None,
     *,
     sr=22050,
     n_jobs=None,
@@ -38,7 +56,8 @@ def make_pipeline(
 
     Parameters
     ----------
-    features : {"mfcc", "spectral", "gtzan", "mel"}, None or transformer, default="mfcc"
+    features : {"mfcc", "spectral", "gtzan", "mel", "musicnn"}, None or transformer, \
+default="mfcc"
         ``"mfcc"``: :class:`~sk_genre.MFCCTransformer` (20 MFCCs, mean and
         std). ``"spectral"``: :class:`~sk_genre.SpectralFeatureUnion` (every
         feature, mean and std). ``"gtzan"``: ``SpectralFeatureUnion(include=
@@ -47,21 +66,34 @@ def make_pipeline(
         ``features="gtzan"`` see the same columns. ``"mel"``:
         :class:`~sk_genre.MelChunker` (4-s log-mel chunks every 2 s), the
         input of ``model="cnn"``; no scaler follows it (the CNN standardises
-        its input itself). The input of these is audio paths or waveforms.
+        its input itself). ``"musicnn"``:
+        :class:`~sk_genre.pretrained.MusicnnEmbedding`, the pretrained MSD
+        musicnn's 200-d penultimate layer averaged over 3-s patches (the
+        recommended features for real music; audio is decoded at 16 kHz
+        whatever ``sr`` says), or its tag probabilities for
+        ``model="zero_shot"``. The input of these is audio paths or waveforms.
         ``None``: no feature step, the input is already a feature matrix (e.g.
         the bundled GTZAN table). A transformer instance is used as given.
-    model : {"baseline", "regularized", "dnn", "dnn_threshold", "cnn"} or classifier, \
-default="baseline"
+    model : {"baseline", "regularized", "dnn", "dnn_threshold", "cnn", "logistic", \
+"linear_svc", "zero_shot"}, classifier or None, default=None
         A seed network preset of :class:`~sk_genre.models.DenseClassifier`
         (see :meth:`~sk_genre.models.DenseClassifier.from_preset`), ``"cnn"``
-        (:class:`~sk_genre.models.CNNClassifier`, on ``features="mel"``), or
-        any scikit-learn classifier instance. ``"dnn"`` early-stops on a held-out
+        (:class:`~sk_genre.models.CNNClassifier`, on ``features="mel"``),
+        ``"logistic"`` (:class:`~sklearn.linear_model.LogisticRegression`),
+        ``"linear_svc"`` (:class:`~sklearn.svm.LinearSVC`), ``"zero_shot"``
+        (:class:`~sk_genre.pretrained.TagGenreClassifier`: genres from musicnn's
+        tags, no training; ``features="musicnn"`` only), or any scikit-learn
+        classifier instance. ``None`` picks the model that suits the features:
+        ``"cnn"`` for ``"mel"``, ``"logistic"`` for ``"musicnn"`` (the best head
+        by artist-grouped CV, see docs/accuracy.md), else ``"baseline"``.
+        ``"dnn"`` early-stops on a held-out
         10 % of the training tracks, which is too few to be useful below a few
         hundred tracks (on the 59-track gtzan-mini its 3-fold accuracy swings
         between 0.05 and 0.45 with the seed); ``"baseline"`` trains a fixed
         100 epochs and is the safer default.
     sr : int, default=22050
-        Sampling rate in Hz of the feature step.
+        Sampling rate in Hz of the feature step (not used by ``"musicnn"``,
+        which works at 16000 Hz).
     n_jobs : int or None, default=None
         Parallel clips in the feature step (joblib).
     memory : str, os.PathLike, joblib.Memory or None, default=None
@@ -84,7 +116,8 @@ default="baseline"
     -------
     pipeline : GenrePipeline
         A :class:`~sklearn.pipeline.Pipeline` with the steps ``"features"``
-        (unless ``features=None``), ``"scaler"`` (not with ``features="mel"``),
+        (unless ``features=None``), ``"scaler"`` (not with ``features="mel"``
+        nor ``model="zero_shot"``),
         ``"model"``; grid-search names look like ``"features__n_mfcc"`` and
         ``"model__dropout"``. One row per track in and out (per readable track
         with ``on_error="skip"`` or ``"warn"``).
@@ -93,8 +126,8 @@ default="baseline"
     ------
     ValueError
         Unknown ``features`` or ``model`` name, or a named pair that does not
-        fit together (``"cnn"`` needs ``"mel"`` chunks and the dense networks
-        need feature vectors).
+        fit together (``"cnn"`` needs ``"mel"`` chunks, the other models need
+        feature vectors, ``"zero_shot"`` needs ``"musicnn"``).
 
     Examples
     --------
@@ -113,27 +146,41 @@ default="baseline"
     >>> search.fit(tracks.paths, tracks.target)  # doctest: +SKIP
     >>> sorted(e.path for e in search.best_estimator_.errors_.values())  # doctest: +SKIP
     """
+    if model is None:
+        named = isinstance(features, str)
+        model = DEFAULT_MODELS.get(features, "baseline") if named else "baseline"
     if isinstance(features, str) and isinstance(model, str) and model in MODELS:
         if (features == "mel") != (model == "cnn"):
             raise ValueError(
-                "model='cnn' must be used with features='mel' and the dense models with "
+                "model='cnn' must be used with features='mel' and the other models with "
                 f"feature vectors; got features={features!r}, model={model!r}"
             )
+        if (model == "zero_shot") and features != "musicnn":
+            raise ValueError(
+                "model='zero_shot' must be used with features='musicnn' (it reads musicnn's "
+                f"tags); got features={features!r}"
+            )
     steps = []
-    common = dict(sr=sr, n_jobs=n_jobs, memory=memory, verbose=verbose, on_error=on_error)
+    common = dict(n_jobs=n_jobs, memory=memory, verbose=verbose, on_error=on_error)
     if isinstance(features, BaseEstimator):
         steps.append(("features", features))
     elif features == "mfcc":
-        steps.append(("features", MFCCTransformer(**common)))
+        steps.append(("features", MFCCTransformer(sr=sr, **common)))
     elif features in ("spectral", "gtzan"):
         include = "gtzan" if features == "gtzan" else "all"
-        steps.append(("features", SpectralFeatureUnion(include=include, **common)))
+        steps.append(("features", SpectralFeatureUnion(include=include, sr=sr, **common)))
     elif features == "mel":
-        steps.append(("features", MelChunker(**common)))
+        steps.append(("features", MelChunker(sr=sr, **common)))
+    elif features == "musicnn":
+        from .pretrained import MusicnnEmbedding  # no keras until the network runs
+
+        layer = "taggram" if model == "zero_shot" else "penultimate"
+        steps.append(("features", MusicnnEmbedding(layer=layer, **common)))
     elif features is not None:
         raise ValueError(f"features must be one of {FEATURES} or a transformer; got {features!r}")
-    if not isinstance(steps[0][1] if steps else None, MelChunker):
-        steps.append(("scaler", StandardScaler()))  # mel chunks are 4-D; the CNN scales them
+    # mel chunks are 4-D (the CNN scales them); the tag classifier reads probabilities
+    if not isinstance(steps[0][1] if steps else None, MelChunker) and model != "zero_shot":
+        steps.append(("scaler", StandardScaler()))
 
     if isinstance(model, BaseEstimator):
         clf = model
@@ -141,6 +188,14 @@ default="baseline"
         from .models import CNNClassifier  # imports keras: only when a network is built
 
         clf = CNNClassifier.from_preset(model, random_state=random_state)
+    elif model == "logistic":
+        clf = LogisticRegression(C=LOGISTIC_C, max_iter=2000, random_state=random_state)
+    elif model == "linear_svc":
+        clf = LinearSVC(C=LINEAR_SVC_C, random_state=random_state)
+    elif model == "zero_shot":
+        from .pretrained import TagGenreClassifier
+
+        clf = TagGenreClassifier()
     elif model in MODELS:
         from .models import DenseClassifier
 

@@ -53,7 +53,7 @@ def _pinned(func, *args):
 
 def _extract(transformer, clip, index):
     """Decode (if a path) and compute the features of one clip."""
-    return transformer._features(load_clip(clip, sr=transformer.sr, index=index))
+    return transformer._features(transformer._load_clip(clip, index))
 
 
 def _cached_extract(key, transformer, clip, index):
@@ -77,21 +77,13 @@ class _Extractor:
 
     _IGNORED = ("n_jobs", "verbose", "memory")
 
-    def __init__(self, transformer):
+    def __init__(self, transformer, *, cache=True):
         self.transformer = transformer
         self.memorized = None
-        if transformer.memory is not None:
-            location = transformer.memory
-            if isinstance(location, os.PathLike):  # check_memory takes str, not Path
-                location = os.fspath(location)
-            memory = check_memory(location)
+        if cache and transformer.memory is not None:
+            memory = _memory(transformer)
             self.memorized = memory.cache(_cached_extract, ignore=["transformer", "clip", "index"])
-            params = transformer.get_params()
-            self.params = (
-                type(transformer).__qualname__,
-                __version__,
-                sorted((k, repr(v)) for k, v in params.items() if k not in self._IGNORED),
-            )
+            self.params = _cache_params(transformer)
 
     def __call__(self, clip, index):
         """Features of one clip, or (with ``on_error`` not "raise") the error it raised."""
@@ -105,6 +97,59 @@ class _Extractor:
             if self.transformer.on_error == "raise":
                 raise
             return _ClipFailure(exc)
+
+
+def _memory(transformer):
+    location = transformer.memory
+    if isinstance(location, os.PathLike):  # check_memory takes str, not Path
+        location = os.fspath(location)
+    return check_memory(location)
+
+
+def _cache_params(transformer):
+    """What a cached result depends on besides the clip: class, version, parameters."""
+    params = transformer.get_params()
+    return (
+        type(transformer).__qualname__,
+        __version__,
+        sorted((k, repr(v)) for k, v in params.items() if k not in _Extractor._IGNORED),
+    )
+
+
+def _stored(key, value):
+    """Target of joblib.Memory for :class:`ClipCache`: returns ``value``, stored under ``key``."""
+    return value
+
+
+class ClipCache:
+    """Per-clip results computed elsewhere, kept in the transformer's ``joblib.Memory``.
+
+    For a transformer that computes its results in batches across clips (so the
+    per-clip cache of ``_Extractor`` does not fit): keyed, like that cache, by the
+    clip's content digest and the transformer's parameters. ``get`` returns None for
+    a clip not cached (or unreadable), ``put`` stores a result.
+    """
+
+    def __init__(self, transformer):
+        self.enabled = transformer.memory is not None
+        if self.enabled:
+            self.stored = _memory(transformer).cache(_stored, ignore=["value"])
+            self.params = _cache_params(transformer)
+
+    def _key(self, clip):
+        digest = _content_digest(clip) if self.enabled else None
+        return None if digest is None else (self.params, digest)
+
+    def get(self, clip):
+        key = self._key(clip)
+        if key is None or not self.stored.check_call_in_cache(key, None):
+            return None
+        return self.stored(key, None)
+
+    def put(self, clip, value):
+        key = self._key(clip)
+        if key is not None:
+            self.stored(key, value)
 
 
 class _ClipFailure:
@@ -162,7 +207,7 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         if self.on_error == "raise":  # "skip" / "warn" leave bad clips to transform
             for i, clip in enumerate(clips):
                 if not isinstance(clip, str):
-                    load_clip(clip, sr=self.sr, index=i)  # raises what transform would
+                    self._load_clip(clip, i)  # raises what transform would
         # n_features_in_ (samples per clip) only means something for a 2-D waveform array
         if all(isinstance(c, np.ndarray) for c in clips) and len({c.shape for c in clips}) == 1:
             self.n_features_in_ = clips[0].shape[0]
@@ -186,6 +231,10 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
 
     def _check_params(self):
         """Cross-parameter checks a subclass adds (called by ``fit`` and ``transform``)."""
+
+    def _load_clip(self, clip, index):
+        """One clip as a mono float32 waveform at ``sr`` Hz (:func:`sk_genre.io.load_clip`)."""
+        return load_clip(clip, sr=self.sr, index=index)
 
     def _n_features_out(self):
         """Values per clip; a subclass with many outputs computes it without names."""
@@ -250,8 +299,15 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         return np.stack([results[i] for i in self.kept_indices_])
 
     def _map(self, clips):
-        extract = _Extractor(self)
-        tasks = ((clip, i) for i, clip in enumerate(clips))
+        """Features (or a ``_ClipFailure``) of every clip, in input order."""
+        return list(self._imap(clips, range(len(clips)), _Extractor(self)))
+
+    def _imap(self, clips, indices, extract):
+        """Yield ``extract(clip, index)`` clip by clip, over joblib workers, with a progress bar.
+
+        ``indices`` are the clips' positions in the caller's batch (for messages).
+        """
+        tasks = zip(clips, indices, strict=True)
         if effective_n_jobs(self.n_jobs) == 1:
             results = (_pinned(extract, clip, i) for clip, i in tasks)
         else:
@@ -267,7 +323,7 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
             delay=PROGRESS_DELAY,
             leave=False,
         )
-        return list(bar)
+        yield from bar
 
     def _skip_state(self):
         """Drop the per-call ``kept_indices_`` / ``errors_`` (left from another call)."""

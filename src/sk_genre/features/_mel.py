@@ -21,7 +21,62 @@ AMIN = 1e-10
 DB_FLOOR = -100.0
 
 
-class MelChunker(ClipFeatureTransformer):
+class FourDOutputMixin:
+    """Refuse DataFrame output: for transformers whose rows are 4-D stacks of chunks."""
+
+    def set_output(self, *, transform=None):
+        """Keep NumPy output: a DataFrame cannot hold 4-D chunks.
+
+        Parameters
+        ----------
+        transform : {"default"} or None, default=None
+            ``"default"``: NumPy output (overrides a global
+            ``sklearn.set_config(transform_output=...)``); ``None``: unchanged.
+            ``"pandas"`` and ``"polars"`` are refused.
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        ValueError
+            ``transform`` names a DataFrame library.
+        """
+        if transform not in (None, "default"):
+            raise ValueError(_dataframe_output_message(self, transform, "set_output"))
+        return super().set_output(transform=transform)
+
+    def transform(self, X):
+        """Chunks of every clip, as a 4-D NumPy array.
+
+        Parameters
+        ----------
+        X : sequence of paths or 1-D waveforms, or array-like of shape (n_clips, n_samples)
+            Paths are decoded (once each) and resampled to ``sr`` Hz; waveforms
+            are taken to be sampled at ``sr`` Hz already.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_clips, n_chunks, ...), float32
+            Always a NumPy array (:class:`MelChunker`: ``(n_clips, n_chunks_,
+            n_mels, n_frames_)``).
+
+        Raises
+        ------
+        AudioDecodeError
+            A file cannot be decoded (the message names it).
+        ValueError
+            A waveform is empty, not 1-D or not finite, or DataFrame output is
+            configured globally (``sklearn.set_config(transform_output="pandas")``).
+        """
+        output = _get_output_config("transform", self)["dense"]
+        if output != "default":
+            raise ValueError(_dataframe_output_message(self, output, "sklearn.set_config"))
+        return super().transform(X)
+
+
+class MelChunker(FourDOutputMixin, ClipFeatureTransformer):
     """Log-mel spectrogram chunks of each clip, for CNNs: ``(n_clips, n_chunks, n_mels, n_frames)``.
 
     Each clip becomes ``n_chunks`` chunks of ``chunk_duration`` seconds. One row
@@ -174,56 +229,6 @@ class MelChunker(ClipFeatureTransformer):
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
-    def set_output(self, *, transform=None):
-        """Keep NumPy output: a DataFrame cannot hold 4-D chunks.
-
-        Parameters
-        ----------
-        transform : {"default"} or None, default=None
-            ``"default"``: NumPy output (overrides a global
-            ``sklearn.set_config(transform_output=...)``); ``None``: unchanged.
-            ``"pandas"`` and ``"polars"`` are refused.
-
-        Returns
-        -------
-        self : MelChunker
-
-        Raises
-        ------
-        ValueError
-            ``transform`` names a DataFrame library.
-        """
-        if transform not in (None, "default"):
-            raise ValueError(_dataframe_output_message(transform, "set_output"))
-        return super().set_output(transform=transform)
-
-    def transform(self, X):
-        """Log-mel chunks of every clip.
-
-        Parameters
-        ----------
-        X : sequence of paths or 1-D waveforms, or array-like of shape (n_clips, n_samples)
-            Paths are decoded (once each) and resampled to ``sr`` Hz; waveforms
-            are taken to be sampled at ``sr`` Hz already.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_clips, n_chunks_, n_mels, n_frames_), float32
-            Always a NumPy array.
-
-        Raises
-        ------
-        AudioDecodeError
-            A file cannot be decoded (the message names it).
-        ValueError
-            A waveform is empty, not 1-D or not finite, or DataFrame output is
-            configured globally (``sklearn.set_config(transform_output="pandas")``).
-        """
-        output = _get_output_config("transform", self)["dense"]
-        if output != "default":
-            raise ValueError(_dataframe_output_message(output, "sklearn.set_config"))
-        return super().transform(X)
-
     def _check_params(self):
         if self.chunk_duration > self.track_duration:
             raise ValueError(
@@ -292,15 +297,16 @@ class MelChunker(ClipFeatureTransformer):
         ]
 
 
-def _dataframe_output_message(output, source):
-    """Why MelChunker refuses ``output`` ("pandas", "polars") asked for by ``source``."""
+def _dataframe_output_message(transformer, output, source):
+    """Why ``transformer`` refuses ``output`` ("pandas", "polars") asked for by ``source``."""
+    name = type(transformer).__name__
     message = (
-        "MelChunker output must be a NumPy array: its 4-D chunks (n_clips, n_chunks, n_mels, "
-        f"n_frames) cannot be a DataFrame; got transform output {output!r} from {source}"
+        f"{name} output must be a NumPy array: its 4-D chunks (n_clips, n_chunks, ...) "
+        f"cannot be a DataFrame; got transform output {output!r} from {source}"
     )
     if source == "set_output":
         return message
-    return f"{message}. MelChunker(...).set_output(transform='default') keeps NumPy output."
+    return f"{message}. {name}(...).set_output(transform='default') keeps NumPy output."
 
 
 @lru_cache(maxsize=8)

@@ -27,7 +27,7 @@ from .._persistence import VersionedPickleMixin
 from ._builders import CNN_PRESETS, DENSE_PRESETS, build_cnn, build_dense_network
 from ._callbacks import StopAtAccuracy
 
-__all__ = ["CNNClassifier", "DenseClassifier", "GenreKerasClassifier"]
+__all__ = ["CNNClassifier", "ChunkVotingClassifier", "DenseClassifier", "GenreKerasClassifier"]
 
 
 @contextlib.contextmanager
@@ -497,7 +497,145 @@ class DenseClassifier(GenreKerasClassifier):
         return self._compile(model, compile_kwargs)
 
 
-class CNNClassifier(GenreKerasClassifier):
+class ChunkVotingClassifier(GenreKerasClassifier):
+    """Base of the networks on chunks of tracks: chunk training, track-level soft voting.
+
+    Input rows are tracks, ``X`` of shape ``(n_tracks, n_chunks, ...)``: ``fit``
+    trains on every chunk with its track's genre (early stopping holds out whole
+    tracks or groups); ``predict_proba`` averages the chunk probabilities of each
+    track. Subclasses define ``__init__`` and ``_keras_build_fn``.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # 4-D chunks only
+        return tags
+
+    @staticmethod
+    def _chunks(X):
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 4 or 0 in X.shape:
+            raise ValueError(
+                "X must be log-mel chunks of shape (n_tracks, n_chunks, n_mels, n_frames), "
+                f"as MelChunker returns; got shape {X.shape}"
+            )
+        return X
+
+    def fit(self, X, y, sample_weight=None, groups=None, **kwargs):
+        """Train on every chunk of every track, labelled with its track's genre.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
+            Log-mel chunks (dB), e.g. from :class:`~sk_genre.MelChunker`.
+        y : array-like of shape (n_tracks,)
+            Genre of each track.
+        sample_weight : array-like of shape (n_tracks,), default=None
+            Weight of each track, given to each of its chunks.
+        groups : array-like of shape (n_tracks,), default=None
+            Group of each track (song, artist) for the early-stopping hold-out:
+            whole groups are held out. Default: each track is its own group
+            (its chunks are never split between training and hold-out).
+        **kwargs
+            Passed to :meth:`keras.Model.fit`.
+
+        Returns
+        -------
+        self : CNNClassifier
+
+        Raises
+        ------
+        ValueError
+            See the class docstring.
+        """
+        X = self._chunks(X)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(
+                f"y must have one genre per track of X; got {len(y)} labels for {len(X)} tracks"
+            )
+        n_tracks, n_chunks = X.shape[:2]
+        chunks = X.reshape(n_tracks * n_chunks, *X.shape[2:])
+        self.n_chunks_ = n_chunks
+        self.input_mean_ = float(chunks.mean(dtype=np.float64))
+        self.input_std_ = float(chunks.std(dtype=np.float64)) or 1.0
+        if sample_weight is not None:
+            sample_weight = np.repeat(np.asarray(sample_weight, dtype=np.float64), n_chunks)
+        if groups is None:
+            groups = np.arange(n_tracks)
+        groups = np.asarray(groups)
+        if groups.ndim != 1 or len(groups) != n_tracks:
+            raise ValueError(
+                f"groups must have one entry per track of X; got shape {groups.shape} "
+                f"for {n_tracks} tracks"
+            )
+        # a track's chunks are one group (or its song's / artist's with groups)
+        super().fit(
+            chunks,
+            np.repeat(y, n_chunks, axis=0),
+            sample_weight,
+            groups=np.repeat(groups, n_chunks),
+            **kwargs,
+        )
+        return self
+
+    def predict_proba(self, X, **kwargs):
+        """Genre probabilities of each track: the mean over its chunks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
+            Log-mel chunks with the ``n_mels`` and ``n_frames`` seen in ``fit``
+            (any number of chunks).
+        **kwargs
+            Passed to :meth:`keras.Model.predict`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_tracks, n_classes)
+            Mean chunk probability per genre; columns follow ``classes_``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            ``fit`` was not called.
+        ValueError
+            ``X`` is not 4-D or its chunk shape differs from ``fit``'s.
+        """
+        if not self.initialized_:
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call 'fit' first.")
+        X = self._chunks(X)
+        n_tracks, n_chunks = X.shape[:2]
+        proba = super().predict_proba(X.reshape(n_tracks * n_chunks, *X.shape[2:]), **kwargs)
+        return proba.reshape(n_tracks, n_chunks, -1).mean(axis=1)
+
+    def predict(self, X, **kwargs):
+        """Genre of each track: the class of highest mean chunk probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
+            As for :meth:`predict_proba`.
+        **kwargs
+            Passed to :meth:`keras.Model.predict`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_tracks,)
+            Predicted genres.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            ``fit`` was not called.
+        ValueError
+            As for :meth:`predict_proba`.
+        """
+        proba = self.predict_proba(X, **kwargs)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+class CNNClassifier(ChunkVotingClassifier):
     """Convolutional network on log-mel chunks with track-level voting, as a classifier.
 
     Input rows are tracks: ``X`` is the 4-D output of
@@ -637,134 +775,6 @@ class CNNClassifier(GenreKerasClassifier):
         if name not in CNN_PRESETS:
             raise ValueError(f"name must be one of {sorted(CNN_PRESETS)}; got {name!r}")
         return cls(**{**CNN_PRESETS[name], **params})
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False  # 4-D chunks only
-        return tags
-
-    @staticmethod
-    def _chunks(X):
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 4 or 0 in X.shape:
-            raise ValueError(
-                "X must be log-mel chunks of shape (n_tracks, n_chunks, n_mels, n_frames), "
-                f"as MelChunker returns; got shape {X.shape}"
-            )
-        return X
-
-    def fit(self, X, y, sample_weight=None, groups=None, **kwargs):
-        """Train on every chunk of every track, labelled with its track's genre.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
-            Log-mel chunks (dB), e.g. from :class:`~sk_genre.MelChunker`.
-        y : array-like of shape (n_tracks,)
-            Genre of each track.
-        sample_weight : array-like of shape (n_tracks,), default=None
-            Weight of each track, given to each of its chunks.
-        groups : array-like of shape (n_tracks,), default=None
-            Group of each track (song, artist) for the early-stopping hold-out:
-            whole groups are held out. Default: each track is its own group
-            (its chunks are never split between training and hold-out).
-        **kwargs
-            Passed to :meth:`keras.Model.fit`.
-
-        Returns
-        -------
-        self : CNNClassifier
-
-        Raises
-        ------
-        ValueError
-            See the class docstring.
-        """
-        X = self._chunks(X)
-        y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(
-                f"y must have one genre per track of X; got {len(y)} labels for {len(X)} tracks"
-            )
-        n_tracks, n_chunks = X.shape[:2]
-        chunks = X.reshape(n_tracks * n_chunks, *X.shape[2:])
-        self.n_chunks_ = n_chunks
-        self.input_mean_ = float(chunks.mean(dtype=np.float64))
-        self.input_std_ = float(chunks.std(dtype=np.float64)) or 1.0
-        if sample_weight is not None:
-            sample_weight = np.repeat(np.asarray(sample_weight, dtype=np.float64), n_chunks)
-        if groups is None:
-            groups = np.arange(n_tracks)
-        groups = np.asarray(groups)
-        if groups.ndim != 1 or len(groups) != n_tracks:
-            raise ValueError(
-                f"groups must have one entry per track of X; got shape {groups.shape} "
-                f"for {n_tracks} tracks"
-            )
-        # a track's chunks are one group (or its song's / artist's with groups)
-        super().fit(
-            chunks,
-            np.repeat(y, n_chunks, axis=0),
-            sample_weight,
-            groups=np.repeat(groups, n_chunks),
-            **kwargs,
-        )
-        return self
-
-    def predict_proba(self, X, **kwargs):
-        """Genre probabilities of each track: the mean over its chunks.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
-            Log-mel chunks with the ``n_mels`` and ``n_frames`` seen in ``fit``
-            (any number of chunks).
-        **kwargs
-            Passed to :meth:`keras.Model.predict`.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_tracks, n_classes)
-            Mean chunk probability per genre; columns follow ``classes_``.
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            ``fit`` was not called.
-        ValueError
-            ``X`` is not 4-D or its chunk shape differs from ``fit``'s.
-        """
-        if not self.initialized_:
-            raise NotFittedError("This CNNClassifier is not fitted yet; call 'fit' first.")
-        X = self._chunks(X)
-        n_tracks, n_chunks = X.shape[:2]
-        proba = super().predict_proba(X.reshape(n_tracks * n_chunks, *X.shape[2:]), **kwargs)
-        return proba.reshape(n_tracks, n_chunks, -1).mean(axis=1)
-
-    def predict(self, X, **kwargs):
-        """Genre of each track: the class of highest mean chunk probability.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
-            As for :meth:`predict_proba`.
-        **kwargs
-            Passed to :meth:`keras.Model.predict`.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_tracks,)
-            Predicted genres.
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            ``fit`` was not called.
-        ValueError
-            As for :meth:`predict_proba`.
-        """
-        proba = self.predict_proba(X, **kwargs)
-        return self.classes_[np.argmax(proba, axis=1)]
 
     def _keras_build_fn(self, meta, compile_kwargs):
         model = build_cnn(
