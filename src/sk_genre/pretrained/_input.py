@@ -33,7 +33,8 @@ def log_mel(y):
     Returns
     -------
     log_mel : ndarray of shape (n_frames, 96), dtype float32
-        ``n_frames = 1 + n_samples // 256`` frames (time first, musicnn's layout).
+        ``n_frames = 1 + n_samples // 256`` frames (3 for a clip zero-padded to 512
+        samples), time first: musicnn's layout.
     """
     import librosa
 

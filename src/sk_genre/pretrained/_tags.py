@@ -238,11 +238,15 @@ class TagGenreClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_tracks, n_classes)
             Each genre's best tag probability over the sum of all genres'; a
-            track whose genres all score 0 gets equal probabilities.
+            track on which no tag fires gets equal probabilities for the genres
+            that have tags (0 for the others).
         """
         scores = self._scores(X)
         total = scores.sum(axis=1, keepdims=True)
-        uniform = np.full_like(scores, 1 / scores.shape[1])
+        tagged = np.array([bool(self.columns_.get(str(g))) for g in self.classes_])
+        if not tagged.any():
+            tagged[:] = True
+        uniform = np.broadcast_to(tagged / tagged.sum(), scores.shape).copy()
         return np.divide(scores, total, out=uniform, where=total > 0)
 
     def predict(self, X):
@@ -256,4 +260,4 @@ class TagGenreClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_tracks,)
         """
-        return self.classes_[np.argmax(self._scores(X), axis=1)]
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
