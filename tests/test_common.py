@@ -51,7 +51,12 @@ from sklearn.utils.estimator_checks import (
 
 from sk_genre import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from sk_genre.models import CNNClassifier, DenseClassifier
-from sk_genre.pretrained import MusicnnEmbedding, MusicnnPatches, TagGenreClassifier
+from sk_genre.pretrained import (
+    MusicnnClassifier,
+    MusicnnEmbedding,
+    MusicnnPatches,
+    TagGenreClassifier,
+)
 
 from .conftest import music_like
 
@@ -213,9 +218,12 @@ CNN_API_CHECKS = [
         for check in CNN_API_CHECKS
     ],
 )
-def test_cnn_api(check):
-    """The checks that need no data, on the CNN (its tag makes scikit-learn skip them)."""
-    check("CNNClassifier", clone(CNN))
+@pytest.mark.parametrize(
+    "network", [CNN, MusicnnClassifier(epochs=1)], ids=lambda n: type(n).__name__
+)
+def test_cnn_api(check, network):
+    """The checks that need no data, on the chunk networks (their tag makes sklearn skip them)."""
+    check(type(network).__name__, clone(network))
 
 
 def test_cnn_fit_leaves_parameters_alone():
