@@ -15,9 +15,13 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 import sk_genre
+
+from .conftest import GTZAN_MINI
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_DATA = [
@@ -25,6 +29,9 @@ PACKAGE_DATA = [
     "sk_genre/datasets/data/gtzan_features_30_sec.csv",
     "sk_genre/datasets/data/gtzan_ff_train.txt",
     "sk_genre/datasets/data/gtzan_ff_valid.txt",
+    "sk_genre/pretrained/data/MSD_musicnn.npz",
+    "sk_genre/pretrained/data/MTT_musicnn.npz",
+    "sk_genre/pretrained/data/LICENSE-musicnn.md",
 ]
 
 
@@ -77,7 +84,11 @@ def test_wheel_and_sdist_hold_the_package_data(dist):
     assert "sk_genre/models/_classifiers.py" in names
     assert not any(n.startswith(("tests/", "benchmarks/", "docs/")) for n in names)
     assert f"Version: {sk_genre.__version__}" in metadata
-    assert "License-Expression: BSD-3-Clause" in metadata
+    assert "License-Expression: BSD-3-Clause AND ISC" in metadata
+    assert f"sk_genre-{sk_genre.__version__}.dist-info/licenses/LICENSE" in names
+    notice = "licenses/src/sk_genre/pretrained/data/LICENSE-musicnn.md"  # musicnn's ISC notice
+    assert any(n.endswith(notice) for n in names)
+    assert os.path.getsize(dist["wheel"]) < 20e6  # the two musicnn weight files are 3.2 MB each
     assert "sk-genre = sk_genre.cli:main" in entry_points
 
     with tarfile.open(dist["sdist"]) as sdist:
@@ -122,6 +133,9 @@ print(json.dumps({
     "proba_rows_sum_to_one": bool(np.allclose(proba.sum(axis=1), 1, atol=1e-5)),
     "table_shape": list(gtzan.data.shape),
     "splits": sorted(set(gtzan.split)),
+    "musicnn_pipeline": repr(make_pipeline(features="musicnn")),
+    "musicnn_shape": list(make_pipeline(features="musicnn").steps[0][1].fit_transform(
+        [clips[0][:16000 * 3]]).shape),
 }))
 """
 
@@ -150,5 +164,16 @@ def test_wheel_installs_into_a_fresh_venv_and_works_outside_the_source_tree(dist
     assert report["proba_rows_sum_to_one"]
     assert report["accuracy"] >= 0.75  # tones and noise bursts are easy to tell apart
 
+    assert "MusicnnEmbedding" in report["musicnn_pipeline"]  # weights load from the wheel
+    assert report["musicnn_shape"] == [1, 200]
+
     cli = _run([str(venv / "bin" / "sk-genre"), "--version"], cwd=outside, env=env)
     assert cli.stdout.strip() == f"sk-genre {sk_genre.__version__}"
+    # tags from the weights inside the wheel: a real track if the data is here, else a tone
+    clip = GTZAN_MINI / "metal" / "metal.00000.ogg"
+    if not clip.is_file():
+        clip = outside / "tone.wav"
+        sf.write(clip, 0.3 * np.sin(2 * np.pi * 440 * np.arange(48000) / 16000), 16000)
+    tagged = _run([str(venv / "bin" / "sk-genre"), "tag", str(clip)], cwd=outside, env=env)
+    line = tagged.stdout.strip().splitlines()[-1]
+    assert line.startswith(f"{clip}\t") and len(line.split("\t")[1].split(", ")) == 5, line

@@ -229,7 +229,7 @@ class MusicnnEmbedding(_MusicnnInput):
 
         ``items`` yields ``(index, patches)`` (or ``(index, _ClipFailure)``); this
         yields ``(index, embedding or failure)`` as soon as a clip's patches are
-        through the network, keeping at most one batch of patches waiting.
+        through the network; fewer than ``batch_size`` patches wait between calls.
         """
         waiting = []  # (index, n_patches) of clips whose patches are queued or being run
         queue = []  # patch arrays not yet run
@@ -245,12 +245,13 @@ class MusicnnEmbedding(_MusicnnInput):
             waiting.append((index, len(item)))
             queue.append(item)
             n_queued += len(item)
-            while n_queued >= self.batch_size:
-                batch = np.concatenate(queue)
-                done.append(self._patch_outputs(batch[: self.batch_size]))
-                n_done += self.batch_size
-                queue = [batch[self.batch_size :]]
-                n_queued -= self.batch_size
+            if n_queued >= self.batch_size:  # run every full batch, keep the rest queued
+                pending = np.concatenate(queue)
+                n_full = n_queued - n_queued % self.batch_size
+                done.append(self._patch_outputs(pending[:n_full]))
+                n_done += n_full
+                queue = [pending[n_full:]]
+                n_queued -= n_full
             done, n_done, waiting = yield from self._emit(waiting, done, n_done)
         if n_queued:
             done.append(self._patch_outputs(np.concatenate(queue)))
