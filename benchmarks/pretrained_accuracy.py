@@ -145,6 +145,19 @@ def nested_choice(X, y, groups, outer_folds, heads):
     return scores, picked
 
 
+def result(features, head, cv3_scores, logo, started):
+    """One row of the table: 3-fold scores, leave-one-group-out accuracy (or None), time."""
+    return {
+        "features": features,
+        "head": head,
+        "cv3_folds": cv3_scores,
+        "cv3_mean": float(np.mean(cv3_scores)),
+        "cv3_std": float(np.std(cv3_scores)),
+        "logo": logo,
+        "seconds": time.perf_counter() - started,
+    }
+
+
 def extract(name, transformer, paths):
     t = time.perf_counter()
     X = transformer.fit_transform(paths)
@@ -194,17 +207,7 @@ def main(argv=None):
         X = feats[features]
         s3 = scores_on(cv3, make, X, y)
         lo = pooled(logo, make, X, y) if fast else None
-        rows.append(
-            {
-                "features": features,
-                "head": head,
-                "cv3_folds": s3,
-                "cv3_mean": float(np.mean(s3)),
-                "cv3_std": float(np.std(s3)),
-                "logo": lo,
-                "seconds": time.perf_counter() - t,
-            }
-        )
+        rows.append(result(features, head, s3, lo, t))
         log(f"{features} -> {head}: 3-fold {np.mean(s3):.3f} ± {np.std(s3):.3f}, LOGO {lo}")
 
     row("MFCC (20 x mean, std)", "logistic", logistic)
@@ -269,17 +272,7 @@ def main(argv=None):
                 clf = make().fit(X[train], y[train])
                 s3.append(float(np.mean(clf.predict(X[test]) == y[test])))
                 log(f"  {head} fold {i}: {s3[-1]:.3f} ({time.perf_counter() - t:.0f} s)")
-            slow.append(
-                {
-                    "features": features,
-                    "head": head,
-                    "cv3_folds": s3,
-                    "cv3_mean": float(np.mean(s3)),
-                    "cv3_std": float(np.std(s3)),
-                    "logo": None,
-                    "seconds": time.perf_counter() - t,
-                }
-            )
+            slow.append(result(features, head, s3, None, t))
 
     heading(f"E. gtzan-mini ({len(paths)} tracks), artist-grouped CV")
     print("| features | head | 3-fold grouped, mean ± std | per fold | leave-one-group-out |")

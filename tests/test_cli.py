@@ -115,3 +115,44 @@ def test_evaluate_writes_the_plots(trained_model, gtzan_mini, tmp_path, capsys):
 def test_predict_with_missing_model(tmp_path):
     with pytest.raises(SystemExit, match="does not exist"):
         main(["predict", str(tmp_path / "nope.joblib"), "x.wav"])
+
+
+# ---------------------------------------------------------------- pretrained musicnn
+
+
+@pytest.mark.real_data
+def test_tag_prints_top_tags_and_names_bad_files(gtzan_mini, tmp_path, capsys):
+    metal = str(gtzan_mini.root / "metal" / "metal.00000.ogg")
+    classical = str(gtzan_mini.root / "classical" / "classical.00000.ogg")
+    bad = tmp_path / "broken.ogg"
+    bad.write_bytes(b"OggS but not really")
+    assert main(["tag", metal, str(bad), classical, "--model", "MTT_musicnn", "--top-k", "3"]) == 1
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == [metal, classical]
+    assert lines[1].split("\t")[1].startswith("classical 0.")
+    assert all(len(line.split("\t")[1].split(", ")) == 3 for line in lines)
+    assert f"{bad}\terror:" in err and "1 of 3 file(s) could not be read" in err
+    assert main(["tag", metal]) == 0
+    tags = capsys.readouterr().out.strip().split("\t")[1].split(", ")
+    assert len(tags) == 5 and "metal" in [t.rsplit(" ", 1)[0] for t in tags]
+    assert main(["tag", metal, "--top-k", "0"]) == 2
+    assert "--top-k must be in 1..50; got 0" in capsys.readouterr().err
+
+
+@pytest.mark.real_data
+def test_train_on_musicnn_features_then_predict(gtzan_mini, tmp_path, capsys):
+    data = tmp_path / "data"
+    picked = []
+    for genre in ("classical", "metal"):
+        (data / genre).mkdir(parents=True)
+        for path in sorted((gtzan_mini.root / genre).glob("*.ogg"))[:3]:
+            (data / genre / path.name).symlink_to(path)
+            picked.append(path)
+    model = tmp_path / "musicnn.joblib"
+    assert main(["train", str(data), "-o", str(model), "--features", "musicnn"]) == 0
+    err = capsys.readouterr().err
+    assert "training 'LogisticRegression' on musicnn features of 6 tracks" in err
+    assert main(["predict", str(model), str(picked[0]), str(picked[-1])]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[1] for line in lines] == ["classical", "metal"]
