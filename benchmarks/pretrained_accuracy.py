@@ -73,6 +73,7 @@ def parse_args(argv=None):
         help="joblib.Memory folder of the per-clip features",
     )
     parser.add_argument("--skip-slow", action="store_true", help="no CNN, no fine-tuning")
+    parser.add_argument("--skip-cnn", action="store_true", help="fine-tuning but no CNN")
     parser.add_argument("--cnn-epochs", type=int, default=30, help="epochs of the cnn (30)")
     parser.add_argument("--finetune-epochs", type=int, default=20, help="fine-tuning epochs")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
@@ -265,6 +266,8 @@ def main(argv=None):
                 for tr in ("head", "backend")
             ],
         ]
+        if args.skip_cnn:
+            configs = configs[1:]
         for features, head, X, make in configs:
             t = time.perf_counter()
             s3 = []

@@ -2,7 +2,7 @@
 
 Each script runs in a subprocess with the repository's src/ first on
 PYTHONPATH and matplotlib's Agg backend. The ``plot_*`` scripts (executed by
-the docs build too; about 100 s together on 2 cores) run through a small
+the docs build too; about 150 s together on 2 cores with gtzan-mini) run through a small
 wrapper that counts the figures each ``plt.show()`` would put in the gallery:
 mkdocs-gallery only captures pyplot figures, so a figure drawn on a
 pyplot-free Figure would silently go missing. The scripts that need the real
@@ -130,6 +130,37 @@ def test_audio_figures():
     assert "clip: 176400 samples, 8.0 s at 22050 Hz" in out
     assert "MelChunker output: (1, 3, 128, 172)" in out
     assert figures_shown(out) == 2  # waveform + mel spectrogram, the chunks
+
+
+@pytest.mark.real_data
+def test_pretrained(gtzan_mini):
+    # about 50 s on 2 cores: each track's musicnn embedding and MFCCs, computed once
+    env = {"SK_GENRE_DATA": str(gtzan_mini.root.parent)}
+    out = run_example("plot_6_pretrained.py", count_figures=True, env=env)
+    assert "SYNTHETIC" not in out
+    assert "59 tracks, 10 genres, 29 artist-proxy groups" in out
+    assert re.search(r"^metal\.00000 +metal 0\.\d\d, ", out, re.MULTILINE)  # its top MSD tag
+    (musicnn,) = numbers(r"musicnn embeddings\s+-> logistic regression: accuracy ([\d.]+)", out)
+    (mfcc,) = numbers(r"MFCC statistics\s+-> logistic regression: accuracy ([\d.]+)", out)
+    assert 0.6 <= musicnn <= 0.9  # measured 0.747 (folds of 19-21 tracks: one track is 0.05)
+    assert 0.1 <= mfcc <= 0.5  # measured 0.271; chance is 0.1
+    assert musicnn > mfcc + 0.25
+    assert "test tracks per fold: 19, 19, 21" in out  # StratifiedGroupKFold(3, shuffle, 0)
+    (out_of_fold,) = numbers(r"out-of-fold accuracy: ([\d.]+)", out)
+    assert out_of_fold == pytest.approx(musicnn, abs=0.02)  # the same folds, pooled
+    assert figures_shown(out) == 1  # the confusion matrix
+
+
+def test_pretrained_without_audio(tmp_path):
+    # the docs build must not fail without gtzan-mini: a clear message, then synthetic clips
+    out = run_example(
+        "plot_6_pretrained.py", count_figures=True, env={"SK_GENRE_DATA": str(tmp_path)}
+    )
+    assert f"gtzan-mini not found at {tmp_path / 'gtzan-mini'}" in out
+    assert "running on SYNTHETIC clips" in out
+    assert "18 tracks, 3 genres, 18 artist-proxy groups" in out
+    numbers(r"musicnn embeddings\s+-> logistic regression: accuracy ([\d.]+)", out)
+    assert figures_shown(out) == 1
 
 
 # ------------------------------------------------------- need the GTZAN audio

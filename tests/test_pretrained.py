@@ -390,3 +390,41 @@ def test_pretrained_pipelines_classify_gtzan_mini(gtzan_mini, tmp_path):
     zero_scores = cross_val_score(zero, gtzan_mini.paths, gtzan_mini.target, groups=groups, cv=cv)
     assert scores.mean() > 0.55, scores
     assert zero_scores.mean() > 0.35, zero_scores
+
+
+# ---------------------------------------------------------------- fine-tuning
+
+
+def musicnn_layer(model, name):
+    """Layer ``name`` of musicnn inside a fine-tuned model (nested for trainable="head")."""
+    try:
+        return model.get_layer(name)
+    except ValueError:
+        return model.get_layer("MSD_musicnn").get_layer(name)
+
+
+@pytest.mark.parametrize("trainable", ["head", "backend"])
+def test_fine_tuning_trains_only_what_it_says(trainable):
+    import pickle
+
+    from sk_genre.pretrained import MusicnnClassifier
+
+    rng = np.random.default_rng(0)
+    X = MusicnnPatches(n_patches=2).fit_transform(
+        [music_like(4.0, sr=SR, seed=s) * rng.uniform(0.2, 1) for s in range(4)]
+    )
+    y = np.array(["a", "b", "a", "b"])
+    clf = MusicnnClassifier(trainable=trainable, epochs=2, batch_size=4, random_state=0)
+    clf.fit(X, y)
+    pretrained = load_weights("MSD_musicnn")
+    conv = np.asarray(musicnn_layer(clf.model_, "conv2d").kernel)
+    np.testing.assert_array_equal(conv, pretrained["conv2d/kernel"])  # front-end frozen
+    dense = np.asarray(musicnn_layer(clf.model_, "dense").kernel)
+    dense_changed = not np.array_equal(dense, pretrained["dense/kernel"])
+    assert dense_changed == (trainable == "backend")
+    assert clf.n_chunks_ == 2 and clf.classes_.tolist() == ["a", "b"]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (4, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), proba)

@@ -22,6 +22,7 @@ _MODULES = (
     "sk_genre.pipeline",
     "sk_genre.features",
     "sk_genre.models",
+    "sk_genre.pretrained",
     "sk_genre.evaluation",
     "sk_genre.datasets",
     "sk_genre.io",

@@ -126,6 +126,10 @@ def _train(args):
     if features == "mfcc":
         pipe.set_params(features__n_mfcc=args.n_mfcc)
     if args.epochs is not None:
+        if "epochs" not in pipe.steps[-1][1].get_params():
+            raise ValueError(
+                f"--epochs applies to the networks; got model {type(pipe.steps[-1][1]).__name__}"
+            )
         pipe.set_params(model__epochs=args.epochs)
     model_name = args.model or type(pipe.steps[-1][1]).__name__
     print(
@@ -349,10 +353,11 @@ def _parser():
     )
     train.add_argument(
         "--model",
-        choices=MODELS,
+        # 'sk-genre predict' prints probabilities: LinearSVC has none (use it from Python)
+        choices=[m for m in MODELS if m != "linear_svc"],
         default=None,
-        help="model: a network preset, logistic, linear_svc or zero_shot; default: the "
-        "features' own (baseline; cnn for mel; logistic for musicnn)",
+        help="model: a network preset, logistic or zero_shot; default: the features' own "
+        "(baseline; cnn for mel; logistic for musicnn)",
     )
     train.add_argument(
         "--n-mfcc", type=int, default=20, help="MFCCs per frame of the dense models (20)"

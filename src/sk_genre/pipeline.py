@@ -8,10 +8,11 @@ others instead of failing.
 
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, _final_estimator_has
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils import _safe_indexing
+from sklearn.utils.metaestimators import available_if
 
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from .features._base import ClipFeatureTransformer
@@ -305,24 +306,28 @@ class GenrePipeline(Pipeline):
         self._rest().fit(Xt, _tracks(y, rows, n_tracks), **params)
         return self
 
+    @available_if(_final_estimator_has("predict"))
     def predict(self, X, **params):
         """Genre of each (readable) track; see the class docstring."""
         if self._skipping_features() is None:
             return super().predict(X, **params)
         return self._rest().predict(self._features(X), **params)
 
+    @available_if(_final_estimator_has("predict_proba"))
     def predict_proba(self, X, **params):
         """Genre probabilities of each (readable) track; see the class docstring."""
         if self._skipping_features() is None:
             return super().predict_proba(X, **params)
         return self._rest().predict_proba(self._features(X), **params)
 
+    @available_if(_final_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, **params):
         """Log genre probabilities of each (readable) track; see the class docstring."""
         if self._skipping_features() is None:
             return super().predict_log_proba(X, **params)
         return self._rest().predict_log_proba(self._features(X), **params)
 
+    @available_if(_final_estimator_has("score"))
     def score(self, X, y=None, sample_weight=None, **params):
         """Score of the final step (accuracy) on the readable tracks and their labels.
 

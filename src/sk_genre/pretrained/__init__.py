@@ -7,6 +7,8 @@ ISC-licensed ``musicnn`` 0.1.0 wheel by ``tools/convert_musicnn.py``; licence
 notice in ``sk_genre/pretrained/data/LICENSE-musicnn.md``).
 """
 
+from typing import TYPE_CHECKING
+
 from ._embedding import LAYER_WIDTHS, MusicnnEmbedding, MusicnnPatches
 from ._input import log_mel, patches
 from ._tags import GENRE_TAGS, TagGenreClassifier, rank_tags, top_tags
@@ -29,6 +31,10 @@ __all__ = [
     "top_tags",
 ]
 
+
+if TYPE_CHECKING:  # for type checkers and the API docs; at run time they load lazily
+    from ._finetune import MusicnnClassifier
+    from ._network import build_musicnn
 
 _LAZY = {"build_musicnn": "._network", "MusicnnClassifier": "._finetune"}  # import keras
 

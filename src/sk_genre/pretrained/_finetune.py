@@ -33,10 +33,11 @@ class MusicnnClassifier(ChunkVotingClassifier):
         Pretrained weights to start from (the ``model`` of
         :class:`MusicnnEmbedding`; here ``model`` is scikeras' own parameter).
     trainable : {"head", "backend", "all"}, default="head"
-        What is trained: only the new head (musicnn frozen, its batch norms in
-        inference mode: a linear probe trained on patches); also musicnn's
-        back-end (the pooled-feature batch norm, the 200-unit dense layer and
-        its batch norm); or every layer. Grid-searchable.
+        What is trained: only the new head (musicnn frozen and run as at
+        inference, batch norms and dropout included: a linear probe trained on
+        patches); also musicnn's back-end (the pooled-feature batch norm, the
+        200-unit dense layer and its batch norm; musicnn's dropout before that
+        layer acts); or every layer. Grid-searchable.
     dropout : float, default=0.5
         Dropout rate before the new head.
     epochs : int, default=20
@@ -101,10 +102,14 @@ class MusicnnClassifier(ChunkVotingClassifier):
 
     def _keras_build_fn(self, meta, compile_kwargs):
         base = build_musicnn(self.pretrained, outputs=("penultimate",))
-        for layer in base.layers:
-            layer.trainable = self.trainable == "all" or (
-                self.trainable == "backend" and layer.name in _BACKEND
-            )
-        h = keras.layers.Dropout(self.dropout)(base.output)
+        if self.trainable == "head":  # the frozen network runs as at inference: no dropout
+            base.trainable = False
+            inputs = keras.Input(base.input.shape[1:], name="log_mel")
+            features = base(inputs, training=False)
+        else:  # frozen layers' batch norms run in inference mode; trained ones' dropout acts
+            for layer in base.layers:
+                layer.trainable = self.trainable == "all" or layer.name in _BACKEND
+            inputs, features = base.input, base.output
+        h = keras.layers.Dropout(self.dropout)(features)
         out = keras.layers.Dense(meta["n_classes_"], activation="softmax", name="genre")(h)
-        return self._compile(keras.Model(base.input, out, name="musicnn_finetuned"), compile_kwargs)
+        return self._compile(keras.Model(inputs, out, name="musicnn_finetuned"), compile_kwargs)
