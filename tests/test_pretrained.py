@@ -293,6 +293,13 @@ def test_bad_files_are_named_and_skipped(tmp_path):
     assert X.shape == (1, 200)
     assert embedding.kept_indices_.tolist() == [1]
     assert sorted(embedding.errors_) == [0, 2]
+    parallel = MusicnnEmbedding(on_error="skip", n_jobs=2)  # failures come back from workers
+    np.testing.assert_allclose(
+        parallel.fit_transform([str(bad), str(good), str(bad)]), X, atol=1e-4
+    )
+    assert parallel.kept_indices_.tolist() == [1] and sorted(parallel.errors_) == [0, 2]
+    with pytest.raises(AudioDecodeError, match="bad.wav"):
+        MusicnnEmbedding(n_jobs=2).fit_transform([str(good), str(bad)])
     with pytest.warns(UserWarning, match=r"left out 1 of 2 clip\(s\).*bad.wav"):
         MusicnnEmbedding(on_error="warn").fit_transform([str(good), str(bad)])
     with pytest.raises(ValueError, match="clip 0 must contain only finite samples"):
