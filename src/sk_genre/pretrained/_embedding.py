@@ -9,19 +9,9 @@ from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import clone
 from sklearn.utils._param_validation import Interval, StrOptions
-from tqdm.auto import tqdm
 
-from ..features._base import (
-    PROGRESS_DELAY,
-    ClipCache,
-    ClipFeatureTransformer,
-    _ClipFailure,
-    _Extractor,
-    _pinned,
-)
+from ..features._base import ClipCache, ClipFeatureTransformer, _ClipFailure, _Extractor
 from ..features._mel import FourDOutputMixin
 from ..io import load_clip
 from ._input import PATCH_FRAMES, SR, log_mel, patches
@@ -40,12 +30,6 @@ def musicnn_network(model, layer):
     from ._network import build_musicnn
 
     return build_musicnn(model, outputs=(layer,))
-
-
-def _embed_group(transformer, clips, indices):
-    """``(index, embedding or _ClipFailure)`` of each clip, decoded and embedded here."""
-    extracted = transformer._imap(clips, indices, _Extractor(transformer, cache=False))
-    return list(transformer._embed_stream(zip(indices, extracted, strict=True)))
 
 
 class _MusicnnInput(ClipFeatureTransformer):
@@ -75,9 +59,8 @@ class MusicnnEmbedding(_MusicnnInput):
     length. Stateless: nothing is learned, ``fit`` only validates.
 
     Patches from many clips are run through the network together, ``batch_size``
-    at a time. With ``n_jobs`` > 1, groups of clips go to joblib workers, each
-    decoding its clips and batching their patches through its own copy of the
-    network (on CPU the backends run these convolutions on one core each).
+    at a time, in this process (the Keras backend uses every core); decoding and
+    the spectrograms run over ``n_jobs`` joblib workers meanwhile.
 
     Parameters
     ----------
@@ -104,9 +87,7 @@ class MusicnnEmbedding(_MusicnnInput):
         Patches per network call (16 patches: about 0.25 GB of activations;
         on CPU larger batches are no faster per patch).
     n_jobs : int or None, default=None
-        Joblib workers, each embedding a share of the clips (decoding, spectrogram,
-        network); -1 uses every core. Each worker builds the network once (a few
-        seconds).
+        Joblib workers decoding clips and computing spectrograms.
     verbose : int, default=0
         Show a progress bar when a batch runs longer than a few seconds.
     memory : None, str, os.PathLike or joblib.Memory, default=None
@@ -208,36 +189,14 @@ class MusicnnEmbedding(_MusicnnInput):
         return np.concatenate(pooled).astype(np.float64)
 
     def _map(self, clips):
-        """Embeddings (or ``_ClipFailure``) of every clip: cached, else batched through musicnn.
-
-        With one job, clips are decoded here and their patches batched through the
-        network in this process. With more, the backend runs a convolution on one core
-        (XLA on CPU does), so groups of clips go to joblib workers, each decoding its
-        clips and running its own copy of the network on their patches.
-        """
+        """Embeddings (or ``_ClipFailure``) of every clip: cached, else batched through musicnn."""
         cache = ClipCache(self)
         results = [cache.get(clip) for clip in clips]
         todo = [i for i, r in enumerate(results) if r is None]
-        n_jobs = effective_n_jobs(self.n_jobs)
-        if n_jobs == 1 or len(todo) < 2:
-            done = _embed_group(self, [clips[i] for i in todo], todo)
-        else:
-            worker = clone(self).set_params(n_jobs=1, verbose=0, memory=None)
-            groups = [g.tolist() for g in np.array_split(todo, min(len(todo), 4 * n_jobs))]
-            tasks = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(_pinned)(_embed_group, worker, [clips[i] for i in g], g) for g in groups
-            )
-            bar = tqdm(
-                tasks,
-                total=len(groups),
-                desc=type(self).__name__,
-                unit="group",
-                disable=not self.verbose,
-                delay=PROGRESS_DELAY,
-                leave=False,
-            )
-            done = (pair for group in bar for pair in group)
-        for i, result in done:
+        extracted = self._imap(
+            [clips[i] for i in todo], todo, _Extractor(self, cache=False)
+        )  # (index, patches) pairs, or failures, in input order
+        for i, result in self._embed_stream(zip(todo, extracted, strict=True)):
             results[i] = result
             if not isinstance(result, _ClipFailure):
                 cache.put(clips[i], result)
