@@ -10,8 +10,8 @@ tensor bundles, read here directly. A bundle is two files (format: tensorflow/co
 tensor_bundle/tensor_bundle.h): ``<prefix>.index``, a LevelDB SSTable mapping each variable's
 name to a ``BundleEntryProto`` (dtype, shape, offset and size in the data file, masked CRC32C of
 the bytes), and ``<prefix>.data-00000-of-00001``, the raw little-endian tensor bytes. The
-reader was checked bit-identical to ``tf.train.load_checkpoint`` on all 150 variables of
-MSD_musicnn.
+reader gives the same bytes as TensorFlow's own (``tf.compat.v1.train.NewCheckpointReader``)
+for all 150 variables of MSD_musicnn and of MTT_musicnn: ``tools/check_bundle_reader.py``.
 
 For each model it writes ``src/sk_genre/pretrained/data/<model>.npz``: the float32 variables
 inference needs (weights, biases, batch-norm parameters and moving statistics; Adam slots,
