@@ -84,7 +84,16 @@ import time
 import zipfile
 from pathlib import Path
 
-from _common import REPO, find_data, format_table, heading, load_average
+from _common import (
+    REPO,
+    available_cpus,
+    busy_cpu_seconds,
+    dist_versions,
+    find_data,
+    format_table,
+    heading,
+    load_average,
+)
 
 BACKENDS = ("jax", "torch", "tensorflow")
 VERSION_DISTS = {
@@ -206,13 +215,6 @@ def parse_args(argv=None):
     return args
 
 
-def available_cpus():
-    """The CPUs this process may run on (sorted ids)."""
-    if hasattr(os, "sched_getaffinity"):
-        return sorted(os.sched_getaffinity(0))
-    return list(range(os.cpu_count() or 1))
-
-
 def pin_threads(threads):
     """Restrict this process to ``threads`` CPUs and size every thread pool alike; hide GPUs."""
     if hasattr(os, "sched_setaffinity"):
@@ -222,17 +224,6 @@ def pin_threads(threads):
     os.environ["CUDA_VISIBLE_DEVICES"] = ""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def busy_cpu_seconds():
-    """CPU seconds all processes have used since boot (Linux /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as f:
-            fields = f.readline().split()[1:]
-    except OSError:
-        return None
-    ticks = [int(v) for v in fields[:8]]  # all but idle and iowait
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def _descendants_cpu_seconds(root):
@@ -273,18 +264,6 @@ def children_cpu_seconds():
 
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def dist_versions(names):
-    from importlib import metadata
-
-    out = {}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
 
 
 def cpu_model():

@@ -69,7 +69,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO, format_table, heading, load_average, locate_data
+from _common import (
+    REPO,
+    available_cpus,
+    busy_cpu_seconds,
+    dist_versions,
+    format_table,
+    heading,
+    load_average,
+    locate_data,
+)
 
 BACKENDS = ("jax", "torch", "tensorflow")
 #: Distributions whose version is reported for each backend.
@@ -194,25 +203,6 @@ def parse_args(argv=None):
     return args
 
 
-def available_cpus():
-    """The CPUs this process may run on (sorted ids)."""
-    if hasattr(os, "sched_getaffinity"):
-        return sorted(os.sched_getaffinity(0))
-    return list(range(os.cpu_count() or 1))
-
-
-def busy_cpu_seconds():
-    """CPU seconds all processes have used since boot (Linux /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as f:
-            fields = f.readline().split()[1:]
-    except OSError:
-        return None
-    # user nice system idle iowait irq softirq steal ...: all but idle and iowait
-    ticks = [int(v) for v in fields[:8]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def children_cpu_seconds():
     import resource
 
@@ -325,18 +315,6 @@ def pin_threads(threads, device="cpu"):
         os.environ["CUDA_VISIBLE_DEVICES"] = ""
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def dist_versions(names):
-    from importlib import metadata
-
-    out = {}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
 
 
 def _norm(name):
