@@ -112,9 +112,9 @@ def test_evaluate_writes_the_plots(trained_model, gtzan_mini, tmp_path, capsys):
     assert str(plots / "history.png") in capsys.readouterr().out
 
 
-def test_predict_with_missing_model(tmp_path):
-    with pytest.raises(SystemExit, match="does not exist"):
-        main(["predict", str(tmp_path / "nope.joblib"), "x.wav"])
+def test_predict_with_missing_model(tmp_path, capsys):
+    assert main(["predict", str(tmp_path / "nope.joblib"), "x.wav"]) == 2
+    assert "MODEL must be an existing file; got" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- pretrained musicnn
@@ -152,7 +152,7 @@ def test_train_on_musicnn_features_then_predict(gtzan_mini, tmp_path, capsys):
     model = tmp_path / "musicnn.joblib"
     assert main(["train", str(data), "-o", str(model), "--features", "musicnn"]) == 0
     err = capsys.readouterr().err
-    assert "training 'LogisticRegression' on musicnn features of 6 tracks" in err
+    assert "training 'LogisticRegression' on musicnn features: 6 audio file(s) found" in err
     assert main(["predict", str(model), str(picked[0]), str(picked[-1])]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split("\t")[1] for line in lines] == ["classical", "metal"]

@@ -250,7 +250,17 @@ def test_segment_folder_manifest_and_grouped_cv(songs, tmp_path):
     assert result.manifest == dst / "segments.csv"
     with result.manifest.open(newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["file", "genre", "song", "source", "start", "end"]
+    assert list(rows[0]) == [
+        "file",
+        "genre",
+        "song",
+        "source",
+        "start",
+        "end",
+        "segment_duration",
+        "sr",
+    ]
+    assert {(r["segment_duration"], r["sr"]) for r in rows} == {("10.0", "")}
     assert len(rows) == len(result.paths)
     by_file = {r["file"]: r for r in rows}
     row = by_file["jazz/live/c.002.wav"]
@@ -323,11 +333,35 @@ def test_segment_single_file_into_dst_and_merge_manifests(tmp_path):
         ("y.000.wav", "", "y"),
         ("y.001.wav", "", "y"),
     ]
-    again = segment_audio_folder(tmp_path / "x.wav", dst, segment_duration=15)
+    # the same settings: x cut again replaces its own pieces and rows, y's are kept
+    (dst / "x.002.wav").unlink()
+    again = segment_audio_folder(tmp_path / "x.wav", dst, segment_duration=10)
+    assert len(again.paths) == 3 and (dst / "x.002.wav").is_file()
+    with (dst / "segments.csv").open(newline="") as f:
+        assert [r["file"] for r in csv.DictReader(f)] == [
+            "y.000.wav",
+            "y.001.wav",
+            "x.000.wav",
+            "x.001.wav",
+            "x.002.wav",
+        ]
+    # other settings would mix 10-s and 15-s pieces: refused before writing, unless overwrite
+    before = sorted(os.listdir(dst))
+    with pytest.raises(ValueError, match=r"dst must hold pieces cut with one setting.*10\.0 s"):
+        segment_audio_folder(tmp_path / "x.wav", dst, segment_duration=15)
+    with pytest.raises(ValueError, match=r"at 8000 Hz"):
+        segment_audio_folder(tmp_path / "x.wav", dst, segment_duration=10, sr=8000)
+    assert sorted(os.listdir(dst)) == before
+    (dst / "notes.txt").write_text("mine")  # not listed: never deleted
+    fifteen = segment_audio_folder(tmp_path / "x.wav", dst, segment_duration=15, overwrite=True)
+    assert sorted(os.listdir(dst)) == ["notes.txt", "segments.csv", "x.000.wav", "x.001.wav"]
+    assert [sf.info(p).duration for p in fifteen.paths] == [15, 15]
     with (dst / "segments.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
-    assert [r["file"] for r in rows] == ["y.000.wav", "y.001.wav", "x.000.wav", "x.001.wav"]
-    assert len(again.paths) == 2
+    assert [(r["file"], r["segment_duration"]) for r in rows] == [
+        ("x.000.wav", "15.0"),
+        ("x.001.wav", "15.0"),
+    ]
 
 
 def test_segment_folder_errors(songs, tmp_path):
@@ -364,10 +398,14 @@ def test_cli_continues_past_bad_and_short_files(songs, tmp_path, capsys):
     lines = err.splitlines()
     assert f"{songs / 'jazz' / 'bad.wav'}\terror: not a decodable audio file" in err
     assert f"{songs / 'jazz' / 'short.wav'}\tskipped: shorter than 10 s" in err
-    assert "1 of 7 file(s) could not be read" in lines[-1]
+    assert "1 of 7 file(s) could not be segmented" in lines[-1]
     assert "warning" not in err  # said once per file, not again as a summary warning
     assert sf.info(dst / "rock" / "a.000.wav").samplerate == 2000
-    assert main(["segment", str(songs / "jazz" / "short.wav"), str(dst), "--keep-last"]) == 0
+    short = songs / "jazz" / "short.wav"
+    assert main(["segment", str(short), str(dst), "--duration", "10", "--keep-last"]) == 2
+    assert "dst must hold pieces cut with one setting" in capsys.readouterr().err
+    keep = ["--duration", "10", "--sr", "2000", "--keep-last"]
+    assert main(["segment", str(short), str(dst), *keep]) == 0
     assert sf.info(dst / "short.000.wav").duration == pytest.approx(5)
 
 
@@ -376,6 +414,9 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert main(["segment", str(src), str(tmp_path / "o"), "--duration", "0"]) == 2
     assert "segment_duration must be a positive number" in capsys.readouterr().err
     assert main(["segment", str(tmp_path / "nope"), str(tmp_path / "o")]) == 2
+    (tmp_path / "bad.wav").write_text("not audio")  # the only song, unreadable: nothing done
+    assert main(["segment", str(tmp_path / "bad.wav"), str(tmp_path / "o")]) == 2
+    assert "1 of 1 file(s) could not be segmented" in capsys.readouterr().err
 
 
 def test_console_script_segment(tmp_path):

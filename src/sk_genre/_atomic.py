@@ -7,6 +7,7 @@ file untouched and no partial file behind.
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -20,7 +21,10 @@ def atomic_path(path, *, suffix=None):
     The temporary file is created (empty) in ``path``'s folder, so the final
     :func:`os.replace` is atomic on POSIX and Windows. If the ``with`` body
     raises (any exception, KeyboardInterrupt included) the temporary file is
-    removed and ``path`` is left as it was.
+    removed and ``path`` is left as it was. The new file gets the
+    permissions of the file it replaces, or for a new file those
+    :func:`open` would give (``0o666`` less the umask), not ``mkstemp``'s
+    private ``0o600``.
 
     Parameters
     ----------
@@ -38,14 +42,29 @@ def atomic_path(path, *, suffix=None):
     path = Path(path)
     suffix = path.suffix if suffix is None else suffix
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
-    os.close(fd)
     tmp = Path(tmp)
+    try:
+        # mkstemp makes the file private (0o600); give it the mode a plain open() would,
+        # or the replaced file's own, so the rename does not change who can read it
+        os.chmod(fd, _file_mode(path))
+    finally:
+        os.close(fd)
     try:
         yield tmp
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _file_mode(path):
+    """Permission bits of ``path`` if it is a file, else those ``open(path, "w")`` gives."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def check_output_path(path, *, inputs=()):

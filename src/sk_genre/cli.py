@@ -1,8 +1,13 @@
 """The ``sk-genre`` command line: demo, train, evaluate, predict, tag, segment."""
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
+import threading
 import time
+import traceback
 import warnings
 from pathlib import Path
 
@@ -10,10 +15,54 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import __version__
+from ._atomic import atomic_path, check_output_path
 from .exceptions import AudioDecodeError
 from .pipeline import MODELS, make_pipeline
 
 __all__ = ["main"]
+
+#: Exit status: everything went well.
+EXIT_OK = 0
+#: Exit status: some inputs failed (each listed on stderr) but results were produced.
+EXIT_PARTIAL = 1
+#: Exit status: usage error or nothing could be done (no readable input, bad model file,
+#: bad output path, OSError such as a full disk); nothing was saved.
+EXIT_USAGE = 2
+#: Exit status: internal error (an unexpected exception, a bug): please report it.
+EXIT_INTERNAL = 3
+#: Exit status: interrupted by Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+#: Environment variable that, set to 1, makes an internal error print its traceback
+#: (as ``sk-genre --debug``).
+DEBUG_ENV = "SK_GENRE_DEBUG"
+
+#: Said on the commands that load a model file (``--help`` and docs/cli.md).
+TRUST_NOTE = (
+    "Load only model files you trust: a model file is a pickle, and loading it can run "
+    "arbitrary code."
+)
+
+#: First bytes of the audio formats sk_genre reads, to tell an audio file given as MODEL.
+_AUDIO_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"ID3", b"FORM", b".snd")
+#: First bytes of a joblib file: a pickle (protocol 2+) or joblib's compressed containers
+#: (zlib, gzip, bz2, xz, lzma, lz4, joblib's old "ZF").
+_MODEL_MAGIC = (
+    b"\x80",
+    b"\x78",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"\x5d\x00",
+    b"\x04\x22\x4d\x18",
+    b"ZF",
+)
+
+
+def _eprint(*lines):
+    """Write lines to stderr without breaking a progress bar that is being drawn there."""
+    for line in lines:
+        tqdm.write(line, file=sys.stderr)
 
 
 def _print_table(rows, file=None):
@@ -30,6 +79,8 @@ def _demo(args):
 
     from .datasets import load_gtzan_features
 
+    if args.save:
+        check_output_path(args.save)  # before a minute of training
     gtzan = load_gtzan_features()
     X, y = gtzan.data, gtzan.target
     pipe = make_pipeline(features=None, model=args.model, random_state=args.random_state)
@@ -89,9 +140,87 @@ def _demo(args):
     return 0
 
 
+#: Set by the SIGINT handler of :func:`_interrupt_guard`.
+_interrupted = False
+
+
+@contextlib.contextmanager
+def _interrupt_guard():
+    """Remember a Ctrl-C even where a library swallows its KeyboardInterrupt.
+
+    Python raises KeyboardInterrupt wherever the main thread happens to be; in
+    a garbage-collector callback or a ``__del__`` (JAX runs one at every
+    collection) it is printed as "Exception ignored" and lost, and the run
+    would go on to save its output. The flag set here is checked before
+    anything is saved and at the end (:func:`_raise_if_interrupted`); such a
+    lost KeyboardInterrupt prints no "Exception ignored" traceback.
+    """
+    global _interrupted
+    _interrupted = False
+    if (
+        threading.current_thread() is not threading.main_thread()  # handlers: main thread only
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler  # SIG_IGN, ...
+    ):
+        yield
+        return
+
+    def handler(signum, frame):
+        global _interrupted
+        _interrupted = True
+        raise KeyboardInterrupt
+
+    def unraisable(info, hook=sys.unraisablehook):
+        if not issubclass(info.exc_type, KeyboardInterrupt):  # that one is in the flag
+            hook(info)
+
+    previous, previous_hook = signal.signal(signal.SIGINT, handler), sys.unraisablehook
+    sys.unraisablehook = unraisable
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = previous_hook
+
+
+def _raise_if_interrupted():
+    """Raise KeyboardInterrupt if Ctrl-C was pressed since :func:`main` started."""
+    if _interrupted:
+        raise KeyboardInterrupt
+
+
+def _save_model(model, path):
+    """Pickle ``model`` to ``path`` all at once: the old file stays whole if anything fails.
+
+    Parameters
+    ----------
+    model : estimator
+        Fitted model.
+    path : str or os.PathLike
+        Destination, already checked with :func:`~sk_genre._atomic.check_output_path`;
+        missing folders are created.
+
+    Raises
+    ------
+    OSError
+        The file could not be written (disk full, file too large, ...); the
+        message names ``path``, not the temporary file, which is removed.
+    """
+    import joblib
+
+    _raise_if_interrupted()  # never save a model whose training was interrupted
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with atomic_path(path) as tmp:
+            joblib.dump(model, tmp)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise OSError(
+            exc.errno, f"cannot write the model to {os.fspath(path)!r}: {reason}"
+        ) from exc
+
+
 def _save_audio_model(table_model, n_tracks, path):
     """Put the GTZAN-table feature step in front of a model fitted on the table; save it."""
-    import joblib
     from sklearn.pipeline import Pipeline
 
     from .features import SpectralFeatureUnion
@@ -99,7 +228,7 @@ def _save_audio_model(table_model, n_tracks, path):
     audio_model = Pipeline(
         [("features", SpectralFeatureUnion(include="gtzan")), *table_model.steps]
     )
-    joblib.dump(audio_model, path)
+    _save_model(audio_model, path)
     print(
         f"saved the network trained on all {n_tracks} table tracks, "
         f"behind the GTZAN-table feature extraction, to {path}\n"
@@ -108,13 +237,12 @@ def _save_audio_model(table_model, n_tracks, path):
 
 
 def _train(args):
-    import joblib
-
     from .datasets import load_audio_folder
 
     tracks = load_audio_folder(args.data_dir, on_error="skip")
+    # before the long fit: a bad -o fails now, and never overwrites a track it trains on
+    check_output_path(args.output, inputs=[*tracks.paths, *tracks.errors])
     _report_errors(tracks.errors)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)  # before the long fit
     features = args.features or ("mel" if args.model == "cnn" else "mfcc")
     pipe = make_pipeline(
         features=features,
@@ -132,62 +260,107 @@ def _train(args):
             )
         pipe.set_params(model__epochs=args.epochs)
     model_name = args.model or type(pipe.steps[-1][1]).__name__
-    print(
-        f"training '{model_name}' on {features} features of {len(tracks.paths)} tracks, "
-        f"{len(tracks.target_names)} genres: {', '.join(tracks.target_names)}",
-        file=sys.stderr,
+    n_files = len(tracks.paths) + len(tracks.errors)
+    # how many decode is known only after the feature step: say what was found
+    _eprint(
+        f"training '{model_name}' on {features} features: {len(tracks.paths)} audio file(s) "
+        f"found in {len(tracks.target_names)} genres: {', '.join(tracks.target_names)}"
     )
     pipe.fit(tracks.paths, tracks.target)
     skipped = {tracks.paths[i]: error for i, error in pipe.errors_.items()}
     _report_errors(skipped)
     pipe.set_params(features__on_error="raise")  # the saved model reports bad files itself
-    joblib.dump(pipe, args.output)
-    print(f"saved the fitted pipeline to {args.output}")
+    _save_model(pipe, args.output)
+    n_trained = len(tracks.paths) - len(skipped)
+    print(f"saved the pipeline fitted on {n_trained} track(s) to {args.output}")
     failed = len(tracks.errors) + len(skipped)
     if failed:
-        n_files = len(tracks.paths) + len(tracks.errors)
-        print(
-            f"sk-genre: {failed} of {n_files} file(s) could not be read; trained on the others",
-            file=sys.stderr,
-        )
-    return 1 if failed else 0
+        _eprint(f"sk-genre: {failed} of {n_files} file(s) could not be read; trained on the others")
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def _reason(error):
     """The cause of a file's failure, without the file name (printed beside it)."""
-    return error.reason if isinstance(error, AudioDecodeError) else str(error)
+    if isinstance(error, AudioDecodeError):
+        return error.reason
+    if isinstance(error, (ValueError, OSError)) and str(error):
+        return str(error)
+    # anything else (ZeroDivisionError, MemoryError, a bug): say what it was
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _report_errors(errors):
     """One ``PATH<TAB>error: REASON`` line per unreadable file, on stderr."""
-    for path, error in errors.items():
-        print(f"{path}\terror: {_reason(error)}", file=sys.stderr)
+    _eprint(*(f"{path}\terror: {_reason(error)}" for path, error in errors.items()))
+
+
+def _not_a_model(path, why):
+    return ValueError(
+        f"MODEL must be a model file saved by 'sk-genre train' or 'sk-genre demo --save'; "
+        f"got {os.fspath(path)!r}: {why}"
+    )
 
 
 def _load_model(path):
+    """Load a model saved by ``sk-genre train``; refuse clearly what is not one.
+
+    The first bytes are checked before unpickling, so an audio file, an empty
+    file or a text file given as MODEL is named as such. Unpickling a crafted
+    file can still run code: see :data:`TRUST_NOTE`.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    ValueError
+        ``path`` is a directory, empty, not a pickle, cannot be unpickled, or
+        does not hold a fitted classifier with ``predict_proba``.
+    """
     import joblib
 
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"MODEL must be an existing file; got {os.fspath(path)!r}")
+    if path.is_dir():
+        raise _not_a_model(path, "it is a directory")
+    with path.open("rb") as f:  # PermissionError: one line from main
+        head = f.read(12)
+    if not head:
+        raise _not_a_model(path, "the file is empty (0 bytes)")
+    if (
+        head.startswith(_AUDIO_MAGIC)
+        or head[4:8] == b"ftyp"
+        or head[:2] in (b"\xff\xfb", b"\xff\xf3")
+    ):
+        raise _not_a_model(path, "it is an audio file, not a pickle")
+    if not head.startswith(_MODEL_MAGIC):
+        raise _not_a_model(path, "it is not a pickle")
     try:
         model = joblib.load(path)
-    except FileNotFoundError:
-        raise SystemExit(f"sk-genre: error: model file {path!r} does not exist") from None
-    except Exception as exc:
-        raise SystemExit(f"sk-genre: error: cannot load model {path!r}: {exc}") from None
+    except Exception as exc:  # truncated, another program's pickle, a missing module ...
+        why = "the file is truncated" if isinstance(exc, EOFError) else _reason(exc)
+        raise _not_a_model(path, f"cannot be unpickled: {why}") from exc
     if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
-        raise SystemExit(f"sk-genre: error: {path!r} does not hold a fitted sk_genre classifier")
+        raise _not_a_model(
+            path, f"it holds an object of type {type(model).__name__}, not a fitted classifier"
+        )
     return model
 
 
 def _predict_each(model, paths, progress=False):
     """Yield ``(path, probabilities or None, error or None)`` per file, in order.
 
-    A file that cannot be decoded yields its error; the others still get results.
+    Any exception while one file is read or predicted (a decoding error, a
+    crafted header that breaks resampling, ...) is that file's failure; the
+    others still get results. KeyboardInterrupt stops the loop.
     """
     for path in tqdm(paths, desc="predicting", unit="file", disable=not progress, leave=False):
         try:
-            yield path, model.predict_proba([path])[0], None
-        except ValueError as exc:  # AudioDecodeError, or no readable clip (on_error="skip")
+            proba = model.predict_proba([path])[0]
+        except Exception as exc:  # noqa: BLE001 - reported per file, never swallowed
             yield path, None, exc
+        else:
+            yield path, proba, None
 
 
 def _predict(args):
@@ -200,10 +373,17 @@ def _predict(args):
             continue
         top = np.argsort(proba)[::-1][: args.top]
         ranked = ", ".join(f"{model.classes_[i]} {proba[i]:.2f}" for i in top)
-        print(f"{path}\t{model.classes_[top[0]]}\t({ranked})")
+        print(f"{path}\t{model.classes_[top[0]]}\t({ranked})", flush=True)
     if failed:
-        print(f"sk-genre: {failed} of {len(args.files)} file(s) could not be read", file=sys.stderr)
-    return 1 if failed else 0
+        _eprint(f"sk-genre: {failed} of {len(args.files)} file(s) could not be read")
+    return _status(failed, len(args.files))
+
+
+def _status(failed, total):
+    """EXIT_OK if nothing failed, EXIT_PARTIAL if some did, EXIT_USAGE if all did."""
+    if not failed:
+        return EXIT_OK
+    return EXIT_USAGE if failed == total else EXIT_PARTIAL
 
 
 def _tag(args):
@@ -217,25 +397,24 @@ def _tag(args):
     try:
         scores = tagger.fit_transform(args.files)
     except ValueError as exc:  # no file could be read: the message names every one
-        print(f"sk-genre: error: {exc}", file=sys.stderr)
-        return 1
+        _eprint(f"sk-genre: error: {exc}")
+        return EXIT_USAGE
     ranked_tags = rank_tags(scores, args.model, args.top_k)
     for i, ranked in zip(tagger.kept_indices_, ranked_tags, strict=True):
         print(f"{args.files[i]}\t" + ", ".join(f"{tag} {p:.2f}" for tag, p in ranked))
     errors = tagger.errors_
     _report_errors({args.files[i]: error for i, error in errors.items()})
     if errors:
-        print(
-            f"sk-genre: {len(errors)} of {len(args.files)} file(s) could not be read",
-            file=sys.stderr,
-        )
-    return 1 if errors else 0
+        _eprint(f"sk-genre: {len(errors)} of {len(args.files)} file(s) could not be read")
+    return _status(len(errors), len(args.files))
 
 
 def _evaluate(args):
     from .datasets import load_audio_folder
     from .evaluation import evaluate_predictions
 
+    if args.plots:  # before predicting every file
+        _check_plots_folder(args.plots)
     model = _load_model(args.model)
     tracks = load_audio_folder(args.data_dir, on_error="skip")
     _report_errors(tracks.errors)
@@ -251,8 +430,8 @@ def _evaluate(args):
         y_pred.append(model.classes_[np.argmax(proba)])
         readable.append(path)
     if not y_true:
-        print("sk-genre: error: no file could be read", file=sys.stderr)
-        return 1
+        _eprint(f"sk-genre: error: no file of {args.data_dir} could be read")
+        return EXIT_USAGE
     final = model.steps[-1][1] if hasattr(model, "steps") else model
     result = evaluate_predictions(
         y_true,
@@ -270,7 +449,22 @@ def _evaluate(args):
         print(f"\nplots ({readable[0]} for the waveform and mel spectrogram):")
         for path in written.values():
             print(f"  {path}")
-    return 1 if failed else 0
+    if failed:
+        n_files = len(tracks.paths) + len(tracks.errors)
+        _eprint(f"sk-genre: {failed} of {n_files} file(s) could not be read; evaluated the others")
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _check_plots_folder(folder):
+    """Raise before the work if the ``--plots`` PNGs cannot be written in ``folder``."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ImportError('--plots needs matplotlib: pip install "sk_genre[plot]"')
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise ValueError(f"--plots must be a folder; got the file {os.fspath(folder)!r}")
+    for name in ("confusion_matrix", "genre_accuracy", "history", "waveform", "mel_spectrogram"):
+        check_output_path(Path(folder) / f"{name}.png")
 
 
 def _segment(args):
@@ -279,19 +473,26 @@ def _segment(args):
     with warnings.catch_warnings():
         # the per-file lines below say the same, one file per line
         warnings.filterwarnings("ignore", "segment_audio_folder (could not read|wrote no piece)")
-        result = segment_audio_folder(
-            args.src,
-            args.dst,
-            segment_duration=args.duration,
-            sr=args.sr,
-            drop_last=not args.keep_last,
-            progress=True,
-        )
+        try:
+            result = segment_audio_folder(
+                args.src,
+                args.dst,
+                segment_duration=args.duration,
+                sr=args.sr,
+                drop_last=not args.keep_last,
+                overwrite=args.overwrite,
+                progress=True,
+            )
+        except KeyboardInterrupt:
+            _eprint(
+                f"sk-genre: the songs cut before the interruption are in {args.dst} and listed "
+                f"in its segments.csv; run the same command again to finish"
+            )
+            raise
     for path in result.short:
-        print(
+        _eprint(
             f"{path}\tskipped: shorter than {args.duration:g} s, no piece written "
-            "(--keep-last keeps it)",
-            file=sys.stderr,
+            "(--keep-last keeps it)"
         )
     _report_errors(result.errors)
     n_files = len(result.songs) + len(result.short) + len(result.errors)
@@ -300,18 +501,25 @@ def _segment(args):
         f"{len(result.songs)} of {n_files} song(s) to {args.dst} (manifest {result.manifest})"
     )
     if result.errors:
-        print(
-            f"sk-genre: {len(result.errors)} of {n_files} file(s) could not be read",
-            file=sys.stderr,
-        )
-    return 1 if result.errors else 0
+        _eprint(f"sk-genre: {len(result.errors)} of {n_files} file(s) could not be segmented")
+    return _status(len(result.errors), n_files)
 
 
 def _parser():
     parser = argparse.ArgumentParser(
-        prog="sk-genre", description="Music genre classification with scikit-learn and Keras."
+        prog="sk-genre",
+        description="Music genre classification with scikit-learn and Keras.",
+        epilog="exit status: 0 all done; 1 some input files could not be read (listed on "
+        "stderr), results for the others; 2 usage error or nothing could be done (no readable "
+        "input, not a model file, output not writable, disk full); 3 internal error (a bug); "
+        "130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"sk-genre {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help=f"print the traceback of an error (also with {DEBUG_ENV}=1)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser(
@@ -343,7 +551,14 @@ def _parser():
         "or log-mel chunks -> CNN with --model cnn)",
     )
     train.add_argument("data_dir", metavar="DATA_DIR", help="folder with one sub-folder per genre")
-    train.add_argument("-o", "--output", required=True, metavar="MODEL", help="file to save to")
+    train.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="MODEL",
+        help="file to save to (checked before training; replaced only once the new model is "
+        "completely written; never one of the training files)",
+    )
     train.add_argument(
         "--features",
         choices=("mfcc", "spectral", "musicnn", "mel"),
@@ -368,9 +583,16 @@ def _parser():
     train.set_defaults(func=_train)
 
     evaluate = sub.add_parser(
-        "evaluate", help="classification report and confusion matrix on an audio tree"
+        "evaluate",
+        help="classification report and confusion matrix on an audio tree",
+        description="Predict every file of DATA_DIR with MODEL; print the classification "
+        f"report and the confusion matrix. {TRUST_NOTE}",
     )
-    evaluate.add_argument("model", metavar="MODEL", help="a model saved by 'sk-genre train'")
+    evaluate.add_argument(
+        "model",
+        metavar="MODEL",
+        help="a model saved by 'sk-genre train' (a pickle: load only files you trust)",
+    )
     evaluate.add_argument(
         "data_dir", metavar="DATA_DIR", help="folder with one sub-folder per genre"
     )
@@ -382,8 +604,16 @@ def _parser():
     )
     evaluate.set_defaults(func=_evaluate)
 
-    predict = sub.add_parser("predict", help="genre and top probabilities of audio files")
-    predict.add_argument("model", metavar="MODEL", help="a model saved by 'sk-genre train'")
+    predict = sub.add_parser(
+        "predict",
+        help="genre and top probabilities of audio files",
+        description=f"Print the genre and top probabilities of each FILE. {TRUST_NOTE}",
+    )
+    predict.add_argument(
+        "model",
+        metavar="MODEL",
+        help="a model saved by 'sk-genre train' (a pickle: load only files you trust)",
+    )
     predict.add_argument("files", metavar="FILE", nargs="+", help="audio files")
     predict.add_argument("--top", type=int, default=3, help="probabilities shown per file (3)")
     predict.set_defaults(func=_predict)
@@ -412,7 +642,20 @@ def _parser():
         description="Cut SRC (a folder with one sub-folder per genre, or one audio file) into "
         "pieces DST/<genre>/<song>.<k>.wav (DST/<song>.<k>.wav for one file) and write "
         "DST/segments.csv, which keeps the pieces of one song one group for grouped "
-        "cross-validation.",
+        "cross-validation. Two songs of one folder with the same name but another extension "
+        "(song.flac, song.wav) keep the extension in their pieces' names (song.flac.000.wav). "
+        "MP3 and Ogg sources give 16-bit WAV pieces; PCM and float sources keep their sample "
+        "format. A file that cannot be read or written is reported and the others are cut.",
+        epilog="Existing files in DST: a song cut again replaces its own pieces (the old ones "
+        "listed in segments.csv are deleted), pieces of other songs are kept, so several runs "
+        "can fill one DST. A DST whose segments.csv lists pieces of another --duration or --sr "
+        "is refused unless --overwrite, which first deletes every piece segments.csv lists. "
+        "Files segments.csv does not list are never deleted (one named like a new piece is "
+        "replaced). Pieces appear whole or not at all, and segments.csv always lists the "
+        "pieces on disk, also after Ctrl-C or a full disk; DST/segments.incomplete marks a "
+        "run that did not finish: run the same command again. Exit status: 0 all cut, 1 some "
+        "files could not be (listed on stderr), 2 usage error or none could be cut, 130 "
+        "interrupted.",
     )
     segment.add_argument("src", metavar="SRC", help="genre-per-folder audio tree or audio file")
     segment.add_argument("dst", metavar="DST", help="output folder (created)")
@@ -426,6 +669,12 @@ def _parser():
         "--keep-last",
         action="store_true",
         help="also write each song's shorter trailing remainder (dropped by default)",
+    )
+    segment.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="first delete the pieces DST/segments.csv lists (needed to re-cut DST with "
+        "another --duration or --sr); other files in DST are kept",
     )
     segment.set_defaults(func=_segment)
     return parser
@@ -442,22 +691,69 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success; 1 when some input file could not be read (the others
-        still got results); 2 on a usage error.
+        One of the ``EXIT_*`` constants of this module:
+
+        * 0 (``EXIT_OK``): everything was done;
+        * 1 (``EXIT_PARTIAL``): some input files could not be read (one
+          ``PATH<TAB>error: REASON`` line each on stderr) but results were
+          produced for the others (``train`` saved a model fitted on them);
+        * 2 (``EXIT_USAGE``): usage error or nothing could be done: a bad
+          option, no readable input file, a file that is not a model, an
+          output path that cannot be written, an OS error such as a full disk
+          (one ``sk-genre: error: ...`` line; nothing was saved, an existing
+          output file is left as it was);
+        * 3 (``EXIT_INTERNAL``): an unexpected exception, i.e. a bug (one
+          ``sk-genre: internal error: ...`` line and where to report it; the
+          traceback with ``--debug`` or ``SK_GENRE_DEBUG=1``);
+        * 130 (``EXIT_INTERRUPTED``): interrupted by Ctrl-C (one line, no
+          traceback, no partial output file).
     """
     args = _parser().parse_args(argv)
-    with warnings.catch_warnings():
+    debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    with warnings.catch_warnings(), _interrupt_guard():
         warnings.showwarning = _show_warning
         try:
-            return args.func(args)
-        except (AudioDecodeError, FileNotFoundError, ValueError) as exc:
-            print(f"sk-genre: error: {exc}", file=sys.stderr)
-            return 2
+            status = args.func(args)
+            _raise_if_interrupted()  # a Ctrl-C that a library swallowed
+            return status
+        except KeyboardInterrupt:
+            _eprint("sk-genre: interrupted (nothing more was written)")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:  # stdout closed early (sk-genre predict ... | head -1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes it
+            return EXIT_PARTIAL
+        except (ValueError, OSError, ImportError, MemoryError) as exc:
+            # AudioDecodeError and bad models are ValueErrors; OSError: disk full,
+            # permission denied, a missing DATA_DIR; ImportError: an optional dependency
+            if debug:
+                traceback.print_exc()
+            _eprint(f"sk-genre: error: {_error_message(exc)}")
+            return EXIT_USAGE
+        except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, not a traceback
+            if debug:
+                traceback.print_exc()
+            _eprint(
+                f"sk-genre: internal error: {type(exc).__name__}: {exc}",
+                "sk-genre: this is a bug; please report it on the sk_genre issue tracker with "
+                f"the command and the traceback that 'sk-genre --debug ...' (or {DEBUG_ENV}=1) "
+                "prints",
+            )
+            return EXIT_INTERNAL
+
+
+def _error_message(exc):
+    """One line for an error that stops the run."""
+    if isinstance(exc, MemoryError):
+        return f"out of memory{': ' + str(exc) if str(exc) else ''}"
+    if isinstance(exc, OSError) and exc.strerror:  # "[Errno 28] ..." reads badly
+        return f"{exc.strerror} ({exc.filename})" if exc.filename else exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Print a warning as one plain line, without Python's source excerpt."""
-    print(f"sk-genre: warning: {message}", file=sys.stderr)
+    _eprint(f"sk-genre: warning: {message}")
 
 
 if __name__ == "__main__":

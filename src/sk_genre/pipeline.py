@@ -6,6 +6,9 @@ unreadable files (``on_error="skip"`` or ``"warn"``) trains and scores on the
 others instead of failing.
 """
 
+import warnings
+
+import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, _final_estimator_has
@@ -14,6 +17,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 
+from ._labels import check_genres
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from .features._base import ClipFeatureTransformer
 from .io import check_clips
@@ -290,6 +294,8 @@ class GenrePipeline(Pipeline):
         ValueError
             No track could be read, or a fit parameter names the feature step.
         """
+        if y is not None:
+            check_genres(y, warn_single=False)  # the model step warns on a single genre
         if self._skipping_features() is None:
             return super().fit(X, y, **params)
         name = self.steps[0][0]
@@ -303,7 +309,10 @@ class GenrePipeline(Pipeline):
         Xt = self._features(X, fit=True)
         rows = self.kept_indices_
         params = {key: _tracks(value, rows, n_tracks) for key, value in params.items()}
-        self._rest().fit(Xt, _tracks(y, rows, n_tracks), **params)
+        y_kept = _tracks(y, rows, n_tracks)
+        if y is not None and self.errors_:
+            _warn_lost_genres(y, y_kept, len(self.errors_))
+        self._rest().fit(Xt, y_kept, **params)
         return self
 
     @available_if(_final_estimator_has("predict"))
@@ -356,6 +365,18 @@ class GenrePipeline(Pipeline):
             _tracks(y, rows, n_tracks),
             sample_weight=_tracks(sample_weight, rows, n_tracks),
             **params,
+        )
+
+
+def _warn_lost_genres(y, y_kept, n_left_out):
+    """Warn when leaving out unreadable tracks removed every track of some genre."""
+    lost = sorted(set(np.asarray(y).tolist()) - set(np.asarray(y_kept).tolist()), key=str)
+    if lost:
+        warnings.warn(
+            f"no track of genre(s) {', '.join(map(repr, lost))} is left after leaving out "
+            f"{n_left_out} unreadable track(s): the model cannot predict them",
+            UserWarning,
+            stacklevel=3,
         )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_path
 from ..io import load_clip
 from ._report import GenreEvaluation, _history
 
@@ -637,7 +638,8 @@ def save_evaluation_plots(result, directory, *, estimator=None, track=None, sr=2
 
     def save(name, figure):
         path = directory / f"{name}.png"
-        figure.savefig(path, dpi=dpi)
+        with atomic_path(path) as tmp:  # a full disk leaves the old PNG, no partial one
+            figure.savefig(tmp, dpi=dpi, format="png")
         figure.clear()  # pyplot-free figures are freed with their last reference
         paths[name] = path
 

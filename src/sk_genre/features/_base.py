@@ -52,8 +52,14 @@ def _pinned(func, *args):
 
 
 def _extract(transformer, clip, index):
-    """Decode (if a path) and compute the features of one clip."""
-    return transformer._features(transformer._load_clip(clip, index))
+    """Decode (if a path) and compute the features of one clip; they must be finite."""
+    features = transformer._features(transformer._load_clip(clip, index))
+    if not np.isfinite(features).all():
+        raise ValueError(
+            f"features of {clip_name(clip, index)} must be finite; {type(transformer).__name__} "
+            "gave NaN or inf (an extreme or degenerate waveform)"
+        )
+    return features
 
 
 def _cached_extract(key, transformer, clip, index):
@@ -93,7 +99,7 @@ class _Extractor:
                 if digest is not None:
                     return self.memorized((self.params, digest), self.transformer, clip, index)
             return _extract(self.transformer, clip, index)
-        except (AudioDecodeError, ValueError) as exc:
+        except Exception as exc:  # any failure of one clip is that clip's (not interrupts)
             if self.transformer.on_error == "raise":
                 raise
             return _ClipFailure(exc)
@@ -359,6 +365,8 @@ def _listing(clips, errors):
             items.append(f"{name} ({error.reason})")
         else:  # waveform errors already start with "clip <i>"
             message = str(error)
+            if not isinstance(error, ValueError):  # e.g. MemoryError: say what it was
+                message = f"{type(error).__name__}: {message}".rstrip(": ")
             items.append(message if message.startswith(name) else f"{name} ({message})")
     more = len(errors) - _LISTED
     return "; ".join(items) + (f"; and {more} more" if more > 0 else "")

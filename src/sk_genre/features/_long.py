@@ -31,14 +31,21 @@ import librosa
 import numpy as np
 
 from ._kernels import zero_crossing_rate
-from ._stft import ClipSpectra, tempo, zero_padded_slice
+from ._stft import (
+    ClipSpectra,
+    mfcc_blocks,
+    onset_envelope_blocks,
+    tempo_from_onset,
+    zero_padded_slice,
+)
 
 __all__ = ["LongClipFrames", "BLOCK_FRAMES", "LONG_CLIP_FRAMES"]
 
-#: STFT frames per block (about 47 s at 22050 Hz, hop 512).
-BLOCK_FRAMES = 2048
+#: STFT frames per block (about 24 s at 22050 Hz, hop 512): a block's spectra, HPSS and
+#: inverse STFT take about 60 MB (twice that for 2048 frames); the halo adds 3 % of work.
+BLOCK_FRAMES = 1024
 #: Clips with more frames than this (about 3.2 min at 22050 Hz, hop 512) go block by block.
-LONG_CLIP_FRAMES = 4 * BLOCK_FRAMES
+LONG_CLIP_FRAMES = 8192
 
 #: librosa.feature.spectral_contrast's defaults, used by SpectralFeatureUnion.
 _CONTRAST_FMIN, _CONTRAST_BANDS, _CONTRAST_QUANTILE = 200.0, 6, 0.02
@@ -164,6 +171,8 @@ class LongClipFrames:
     def _compute(self, names):
         parts, pitches, magnitudes = {}, [], []
         need_mel = bool(names & {"mfcc", "tempo"})
+        # the one full-size array (n_mels rows): written in place, not joined from blocks
+        mel_power = np.empty((self.n_mels, self.n_frames), np.float32) if need_mel else None
         need_hpss = bool(names & {"harmonic", "percussive", "waveform_stats"})
         need_chroma = bool(names & {"chroma", "tonnetz"})
         sums = np.zeros((2, 2))  # (harmonic, percussive) x (sum, sum of squares)
@@ -175,7 +184,7 @@ class LongClipFrames:
                 parts.setdefault(name, []).append(frames[..., inner])
 
             if need_mel:
-                keep("mel_power", s.mel_power)
+                mel_power[:, start:stop] = s.mel_power[:, inner]
             if names & {"centroid", "bandwidth", "rolloff"}:
                 for name, frames in zip(("centroid", "bandwidth", "rolloff"), s.shape, strict=True):
                     keep(name, frames)
@@ -220,7 +229,7 @@ class LongClipFrames:
                             samples.sum(dtype=np.float64),
                             np.square(samples, dtype=np.float64).sum(),
                         )
-        joined = {name: np.concatenate(blocks, axis=-1) for name, blocks in parts.items()}
+        joined = {name: np.concatenate(parts.pop(name), axis=-1) for name in list(parts)}
         for name in ("centroid", "bandwidth", "rolloff", "rms", "zcr", "harmonic", "percussive"):
             if name in joined:
                 self._frames[name] = joined[name]
@@ -228,14 +237,18 @@ class LongClipFrames:
             self._frames["contrast"] = _clip_db(joined["contrast_peak"]) - _clip_db(
                 joined["contrast_valley"]
             )
-        if need_mel:
-            mel_db = librosa.power_to_db(joined["mel_power"])  # top_db over the whole clip
-            if "mfcc" in names:
-                self._frames["mfcc"] = librosa.feature.mfcc(S=mel_db, n_mfcc=self.n_mfcc)
-            if "tempo" in names:
-                self._frames["tempo"] = tempo(
-                    mel_db, sr=self.sr, hop_length=self.hop_length, n_fft=self.n_fft
-                )
+        # power_to_db (top_db over the whole clip), the MFCC's DCT and the onset envelope
+        # in blocks of frames too: no full-size dB copy of the mel spectrogram
+        if "mfcc" in names:
+            self._frames["mfcc"] = mfcc_blocks(mel_power, n_mfcc=self.n_mfcc)
+        if "tempo" in names:
+            onset_envelope = onset_envelope_blocks(
+                mel_power, sr=self.sr, hop_length=self.hop_length, n_fft=self.n_fft
+            )
+            self._frames["tempo"] = tempo_from_onset(
+                onset_envelope, sr=self.sr, hop_length=self.hop_length
+            )
+        del mel_power
         if need_chroma:
             self._frames["chroma"] = self._chroma(
                 np.concatenate(pitches), np.concatenate(magnitudes)

@@ -2,11 +2,10 @@
 
 from numbers import Integral, Real
 
-import librosa
 from sklearn.utils._param_validation import Interval
 
 from ._base import ClipFeatureTransformer
-from ._stft import mel_power_blocks
+from ._stft import mel_power_blocks, mfcc_blocks
 from ._summary import check_stats, summarize, summary_names
 
 __all__ = ["MFCCTransformer"]
@@ -157,8 +156,8 @@ class MFCCTransformer(ClipFeatureTransformer):
             fmin=self.fmin,
             fmax=self.fmax,
         )
-        mel_db = librosa.power_to_db(mel_power)  # as ClipSpectra.mel_db
-        mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=self.n_mfcc)
+        # power_to_db and the DCT in blocks too: librosa.feature.mfcc(S=power_to_db(mel_power))
+        mfcc = mfcc_blocks(mel_power, n_mfcc=self.n_mfcc)
         return summarize(mfcc, check_stats(self.stats, type(self).__name__))
 
     def _feature_names(self):

@@ -27,6 +27,9 @@ __all__ = [
     "mel_filterbank",
     "sparse_mel_filterbank",
     "mel_power_blocks",
+    "mfcc_blocks",
+    "onset_envelope_blocks",
+    "tempo_from_onset",
     "tempo",
     "zero_padded_slice",
 ]
@@ -100,8 +103,92 @@ def mel_power_blocks(
     return out
 
 
-#: Onset-envelope frames per block of :func:`_mean_tempogram`.
+def _db_block(power, amin=1e-10):
+    """The element-wise part of ``librosa.power_to_db(power)`` (ref 1.0), same operations."""
+    log_spec = 10.0 * np.log10(np.maximum(amin, power))
+    log_spec -= 10.0 * np.log10(np.maximum(amin, 1.0))
+    return log_spec
+
+
+def _db_blocks(mel_power, *, top_db=80.0, block_frames=BLOCK_FRAMES, overlap=0):
+    """``librosa.power_to_db(mel_power)`` block by block: yield ``(start, stop, db)``.
+
+    ``db`` holds frames ``[max(start - overlap, 0), stop)``. ``power_to_db``'s
+    ``top_db`` floor is global over the clip (``max - top_db``), so a first pass
+    finds the largest dB value block by block; the values equal the whole-clip
+    call exactly.
+    """
+    n_frames = mel_power.shape[-1]
+    spans = [(a, min(a + block_frames, n_frames)) for a in range(0, n_frames, block_frames)]
+    top = max(_db_block(mel_power[:, a:b]).max() for a, b in spans)
+    for a, b in spans:
+        yield a, b, np.maximum(_db_block(mel_power[:, max(a - overlap, 0) : b]), top - top_db)
+
+
+def mfcc_blocks(mel_power, *, n_mfcc, block_frames=BLOCK_FRAMES):
+    """``librosa.feature.mfcc(S=librosa.power_to_db(mel_power), n_mfcc=n_mfcc)``, in blocks.
+
+    Each block is converted to dB (:func:`_db_blocks`) and its DCT-II taken
+    (orthonormal, along the mel axis: each frame on its own); only ``n_mfcc``
+    rows are kept. Beyond ``mel_power`` itself, memory is one block plus the
+    result instead of three full-size float32 copies (dB, clipped dB, DCT), 240 MB
+    for an hour of audio. Equal to the whole-clip computation (tests/test_bad_input.py).
+
+    Parameters
+    ----------
+    mel_power : ndarray of shape (n_mels, n_frames), float32
+        Power mel spectrogram.
+    n_mfcc : int
+        Coefficients kept.
+    block_frames : int, default=BLOCK_FRAMES
+        Frames per block.
+
+    Returns
+    -------
+    mfcc : ndarray of shape (n_mfcc, n_frames), float32
+    """
+    import scipy.fft
+
+    out = None
+    for a, b, db in _db_blocks(mel_power, block_frames=block_frames):
+        block = scipy.fft.dct(db, axis=-2, type=2, norm="ortho")[:n_mfcc]
+        if out is None:
+            out = np.empty((block.shape[0], mel_power.shape[-1]), dtype=block.dtype)
+        out[:, a:b] = block
+    return out
+
+
+def onset_envelope_blocks(mel_power, *, sr, hop_length, n_fft, block_frames=BLOCK_FRAMES):
+    """The onset envelope :func:`tempo` uses, from ``mel_power``, in blocks of frames.
+
+    Equals ``librosa.onset.onset_strength(S=librosa.power_to_db(mel_power),
+    aggregate=np.median, ...)`` (lag 1, centred: 1 + n_fft // (2 * hop_length)
+    leading zeros, trimmed to the number of frames). Each frame's value needs
+    only it and the frame before it, so each dB block is taken with one frame of
+    overlap and passed to ``onset_strength(center=False)``; memory is one block
+    instead of four full-size float32 copies of the dB spectrogram.
+
+    Returns
+    -------
+    onset_envelope : ndarray of shape (n_frames,), float32
+    """
+    n_frames = mel_power.shape[-1]
+    pieces = []
+    for a, _, db in _db_blocks(mel_power, block_frames=block_frames, overlap=1):
+        env = librosa.onset.onset_strength(
+            S=db, sr=sr, hop_length=hop_length, n_fft=n_fft, aggregate=np.median, center=False
+        )
+        pieces.append(env if a == 0 else env[1:])  # env[0]: the lag's zero padding
+    raw = np.concatenate(pieces)  # raw[0] = 0, raw[t] = onset of frame t over frame t - 1
+    lead = n_fft // (2 * hop_length)  # centring, as onset_strength(center=True)
+    return np.concatenate([np.zeros(lead, dtype=raw.dtype), raw])[:n_frames]
+
+
+#: Onset envelopes of more frames than this go block by block in :func:`_mean_tempogram`.
 TEMPOGRAM_BLOCK = 8192
+#: Frames per block there (at most TEMPOGRAM_BLOCK): the float64 tempogram of a block and
+#: its FFT take about 30 MB instead of 120 MB for 8192 frames.
+TEMPOGRAM_STEP = 2048
 
 
 def tempo(mel_db, *, sr, hop_length, n_fft):
@@ -114,6 +201,11 @@ def tempo(mel_db, *, sr, hop_length, n_fft):
     onset_envelope = librosa.onset.onset_strength(
         S=mel_db, sr=sr, hop_length=hop_length, n_fft=n_fft, aggregate=np.median
     )
+    return tempo_from_onset(onset_envelope, sr=sr, hop_length=hop_length)
+
+
+def tempo_from_onset(onset_envelope, *, sr, hop_length):
+    """Global tempo in BPM, shape (1,), from the onset envelope (see :func:`tempo`)."""
     if not onset_envelope.any():  # beat_track's answer for a flat envelope
         return np.zeros(1)
     tg = _mean_tempogram(onset_envelope, sr=sr, hop_length=hop_length)
@@ -127,7 +219,8 @@ def _mean_tempogram(onset_envelope, *, sr, hop_length, ac_size=8.0):
     centred with linear-ramp padding) has one column of ``win_length`` values
     per onset frame, each from its own window: an hour of audio makes a 1.2 GB
     array (3.5 GB at the peak). Columns are computed ``TEMPOGRAM_BLOCK`` at a
-    time and summed; a clip of up to one block gives librosa's exact result.
+    time (at most ``TEMPOGRAM_STEP``) and summed; an envelope of up to
+    ``TEMPOGRAM_BLOCK`` frames gives librosa's exact result.
     """
     win_length = librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length).item()
     n = onset_envelope.shape[-1]
@@ -139,8 +232,9 @@ def _mean_tempogram(onset_envelope, *, sr, hop_length, ac_size=8.0):
     half = win_length // 2
     padded = np.pad(onset_envelope, (half, half), mode="linear_ramp", end_values=[0, 0])
     total = np.zeros((win_length, 1))
-    for start in range(0, n, TEMPOGRAM_BLOCK):
-        stop = min(start + TEMPOGRAM_BLOCK, n)
+    step = min(TEMPOGRAM_BLOCK, TEMPOGRAM_STEP)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
         tg = librosa.feature.tempogram(
             onset_envelope=padded[start : stop - 1 + win_length],
             sr=sr,

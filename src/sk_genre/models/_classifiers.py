@@ -11,6 +11,7 @@ Import through :mod:`sk_genre.models`, which picks the Keras backend first.
 
 import contextlib
 import random
+import warnings
 from numbers import Integral, Real
 
 import keras
@@ -23,6 +24,7 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import column_or_1d
 
+from .._labels import check_genres
 from .._persistence import VersionedPickleMixin
 from ._builders import CNN_PRESETS, DENSE_PRESETS, build_cnn, build_dense_network
 from ._callbacks import StopAtAccuracy
@@ -193,8 +195,8 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             ``groups`` does not have one entry per row, or early stopping has
             fewer than 2 groups to split.
         """
-        if y is not None and not hasattr(y, "shape"):
-            y = np.asarray(y)
+        if y is not None:
+            y = check_genres(y)  # 1-D, no None/NaN (scikeras: a TypeError or a shape error)
         if y is not None and y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # one output: warn and ravel, as scikit-learn does
         if groups is None:
@@ -549,7 +551,7 @@ class ChunkVotingClassifier(GenreKerasClassifier):
             See the class docstring.
         """
         X = self._chunks(X)
-        y = np.asarray(y)
+        y = check_genres(y)
         if len(y) != len(X):
             raise ValueError(
                 f"y must have one genre per track of X; got {len(y)} labels for {len(X)} tracks"
@@ -570,13 +572,15 @@ class ChunkVotingClassifier(GenreKerasClassifier):
                 f"for {n_tracks} tracks"
             )
         # a track's chunks are one group (or its song's / artist's with groups)
-        super().fit(
-            chunks,
-            np.repeat(y, n_chunks, axis=0),
-            sample_weight,
-            groups=np.repeat(groups, n_chunks),
-            **kwargs,
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "y holds a single genre")  # warned above
+            super().fit(
+                chunks,
+                np.repeat(y, n_chunks, axis=0),
+                sample_weight,
+                groups=np.repeat(groups, n_chunks),
+                **kwargs,
+            )
         return self
 
     def predict_proba(self, X, **kwargs):
