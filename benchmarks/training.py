@@ -460,7 +460,7 @@ def run_child(args):
         batch_size=args.batch_size,
         random_state=0,
         verbose=0,
-        fit__callbacks=[EpochTimer()],
+        callbacks=[EpochTimer()],
     )
     try:
         start = time.perf_counter()

@@ -209,3 +209,40 @@ def test_mel_cnn_pipeline_fits_real_audio_with_grouped_cv(gtzan_mini):
     )
     assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
     assert scores.mean() > 0.2  # chance is 0.1 on 10 genres
+
+
+def test_partial_fit_trains_on_chunks_and_votes(chunks):
+    """partial_fit takes 4-D tracks as fit does: chunks repeat y, predict_proba votes."""
+    X, y = chunks
+    # one partial_fit on every track is one epoch of fit (same seed, same chunks)
+    one = CNNClassifier(**TINY, random_state=0).partial_fit(X, y)
+    fit = CNNClassifier(**{**TINY, "epochs": 1}, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(one.predict_proba(X), fit.predict_proba(X))
+    assert (one.n_chunks_, one.input_mean_, one.input_std_) == (
+        fit.n_chunks_,
+        fit.input_mean_,
+        fit.input_std_,
+    )
+    # in batches of tracks, the first holding one genre: the network is built once
+    clf = CNNClassifier(**TINY, random_state=0)
+    jazz = np.flatnonzero(y == "jazz")
+    clf.partial_fit(X[jazz[:4]], y[jazz[:4]], classes=["jazz", "rock"])
+    model, mean = clf.model_, clf.input_mean_
+    for _ in range(10):
+        clf.partial_fit(X, y)
+    assert clf.model_ is model and clf.input_mean_ == mean  # standardised as the first batch
+    assert len(clf.history_["loss"]) == 11 and clf.classes_.tolist() == ["jazz", "rock"]
+    assert clf.predict_proba(X).shape == (24, 2)
+    assert clf.score(X, y) == 1.0
+    with pytest.raises(ValueError, match="n_tracks, n_chunks, n_mels, n_frames"):
+        clf.partial_fit(X[:, 0], y)
+
+
+def test_warm_start_keeps_the_networks_standardisation(chunks):
+    X, y = chunks
+    clf = CNNClassifier(**TINY, warm_start=True, random_state=0).fit(X, y)
+    model, mean = clf.model_, clf.input_mean_
+    clf.fit(X + 10.0, y)
+    assert clf.model_ is model and clf.input_mean_ == mean
+    assert clf.classes_.tolist() == ["jazz", "rock"]
+    assert clf.predict_proba(X).shape == (24, 2)

@@ -138,13 +138,16 @@ _AUDIO = {
         "object arrays hold clips (a column of paths), not numbers: (56, 10) objects are refused"
     ),
 }
-# scikeras 0.13 (unmaintained); GenreKerasClassifier.__sklearn_tags__ gives the right tags
+# scikeras 0.13 (unmaintained): both checks read the class hierarchy, which a subclass of
+# KerasClassifier inherits as is (no scikit-learn estimator has these; GenreKerasClassifier's
+# __sklearn_tags__ gives the right tags, and is_classifier is True)
 _SCIKERAS = {
     "check_estimator_tags_renamed": (
         "scikeras' BaseWrapper defines the legacy _more_tags (our __sklearn_tags__ overrides it)"
     ),
     "check_mixin_order": (
-        "scikeras' KerasClassifier(BaseWrapper, ClassifierMixin); a subclass cannot reorder it"
+        "scikeras' KerasClassifier(BaseWrapper, ClassifierMixin): C3 forbids a subclass to put "
+        "ClassifierMixin before BaseEstimator"
     ),
 }
 _WEIGHTS = (
@@ -167,9 +170,7 @@ EXPECTED_FAILURES = {
     "DenseClassifier": {
         **_SCIKERAS,
         "check_sample_weight_equivalence_on_dense_data": _WEIGHTS,
-        "check_sample_weight_equivalence_on_sparse_data": (
-            f"{_WEIGHTS}; and scikeras refuses float64 X in predict after a (float32) sparse fit"
-        ),
+        "check_sample_weight_equivalence_on_sparse_data": _WEIGHTS,
     },
     # input_tags.two_d_array=False: only check_estimator_cloneable runs, and passes
     "CNNClassifier": {},

@@ -2,6 +2,7 @@
 
 import copy
 import inspect
+import io
 import pickle
 import re
 import subprocess
@@ -235,3 +236,33 @@ def test_warning_pickles_with_its_fields():
         "0.0.9",
     )
     assert str(again) == str(w)
+
+
+class _RecordingUnpickler(pickle.Unpickler):
+    """An unpickler that records every (module, name) a pickle imports."""
+
+    def __init__(self, file):
+        super().__init__(file)
+        self.imported = set()
+
+    def find_class(self, module, name):
+        self.imported.add((module, name))
+        return super().find_class(module, name)
+
+
+def test_networks_pickle_through_public_keras_api(fitted, data):
+    """The network travels as a .keras archive (keras.saving), not through keras.src."""
+    name, pipe = fitted
+    X, y = data
+    unpickler = _RecordingUnpickler(io.BytesIO(pickle.dumps(pipe)))
+    loaded = unpickler.load()
+    modules = {module for module, _ in unpickler.imported}
+    # scikeras pickles keras.Model through scikeras._saving_utils -> keras.src.saving
+    assert not any(m.startswith(("keras", "scikeras._saving_utils")) for m in modules), modules
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    model = loaded[-1]
+    assert model.model_.compiled and model.model_.optimizer is not None
+    # the loaded network trains on (warm start) and pickles again
+    model.set_params(warm_start=True, epochs=1).fit(loaded[:-1].transform(X[:6]), y[:6])
+    assert model.classes_.tolist() == list(GENRES)
+    pickle.loads(pickle.dumps(model))

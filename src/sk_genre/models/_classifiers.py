@@ -10,18 +10,21 @@ Import through :mod:`sk_genre.models`, which picks the Keras backend first.
 """
 
 import contextlib
+import os
 import random
+import tempfile
 import warnings
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-from scikeras.wrappers import KerasClassifier
+from scikeras.wrappers import BaseWrapper, KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import ClassifierTags
-from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import column_or_1d
 
 from .._labels import check_genres
@@ -30,6 +33,9 @@ from ._builders import CNN_PRESETS, DENSE_PRESETS, build_cnn, build_dense_networ
 from ._callbacks import StopAtAccuracy
 
 __all__ = ["CNNClassifier", "ChunkVotingClassifier", "DenseClassifier", "GenreKerasClassifier"]
+
+#: Key of the ``.keras`` archive of ``model_`` in a pickled network's state.
+_ARCHIVE_KEY = "_keras_archive"
 
 
 @contextlib.contextmanager
@@ -48,26 +54,62 @@ def _seeded(seed):
         np.random.set_state(np_state)  # noqa: NPY002
 
 
+def _keras_archive(model):
+    """The ``.keras`` archive of ``model`` (architecture, weights, optimizer), as bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.keras")
+        keras.saving.save_model(model, path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def _load_keras_archive(archive):
+    """The compiled model saved by :func:`_keras_archive`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.keras")
+        with open(path, "wb") as f:
+            f.write(archive)
+        return keras.saving.load_model(path)
+
+
 class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
     """Base of sk_genre's Keras classifiers: a corrected scikeras ``KerasClassifier``.
 
+    scikeras does the data plumbing (input checks, label encoding, routing to
+    :meth:`keras.Model.fit`); this class owns what it gets wrong on current
+    scikit-learn:
+
     * ``__sklearn_tags__`` declares a classifier, so ``is_classifier`` is True
       and ``cross_val_score(..., cv=5)`` stratifies.
+    * Every parameter is an explicit keyword with its default (no ``**kwargs``),
+      so ``inspect.signature``, ``repr`` and the notebook HTML repr show only
+      what was changed, as for scikit-learn's estimators.
     * ``random_state`` seeds Python, NumPy and the Keras backend (JAX, torch or
       TensorFlow) through :func:`keras.utils.set_random_seed` for the whole fit,
       then restores the global Python and NumPy generators.
     * With ``early_stopping=True`` a stratified ``validation_fraction`` of the
       training rows is held out (not Keras' unshuffled ``validation_split``
       tail) and :class:`keras.callbacks.EarlyStopping` watches its loss.
+    * ``warm_start=True`` keeps ``classes_``; ``class_weight`` never writes
+      into the caller's ``sample_weight``; any numeric dtype predicts after
+      any numeric fit (the network computes in Keras' float type).
+    * Pickles hold the network as a ``.keras`` archive written by the public
+      :func:`keras.saving.save_model` (scikeras uses a private Keras module).
 
-    Subclasses define ``__init__`` (calling this one's) and
-    ``_keras_build_fn(meta, compile_kwargs)``.
+    Subclasses define ``__init__`` (every parameter explicit, calling this
+    one's) and ``_keras_build_fn(meta, compile_kwargs)``.
     """
+
+    # scikeras reads these; sk_genre's networks are built by _keras_build_fn, not given
+    model = None
+    build_fn = None
 
     _parameter_constraints: dict = {
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "shuffle": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
         "early_stopping": ["boolean"],
         "patience": [Interval(Integral, 0, None, closed="left")],
         "restore_best_weights": ["boolean"],
@@ -76,7 +118,10 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         "reduce_lr_on_plateau": ["boolean"],
         "reduce_lr_factor": [Interval(Real, 0, 1, closed="neither")],
         "reduce_lr_patience": [Interval(Integral, 0, None, closed="left")],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -87,6 +132,8 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         loss="sparse_categorical_crossentropy",
         epochs=100,
         batch_size=32,
+        shuffle=True,
+        class_weight=None,
         early_stopping=False,
         patience=10,
         restore_best_weights=True,
@@ -95,20 +142,20 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         reduce_lr_on_plateau=False,
         reduce_lr_factor=0.5,
         reduce_lr_patience=5,
+        callbacks=None,
+        warm_start=False,
         random_state=None,
         verbose=0,
-        **kwargs,
     ):
-        super().__init__(
-            optimizer=optimizer,
-            loss=loss,
-            epochs=epochs,
-            batch_size=batch_size,
-            random_state=random_state,
-            verbose=verbose,
-            **kwargs,
-        )
+        # scikeras' __init__ is not called: it would add its other parameters (model,
+        # metrics, run_eagerly ...) to every instance, which get_params then reports
+        self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.class_weight = class_weight
         self.early_stopping = early_stopping
         self.patience = patience
         self.restore_best_weights = restore_best_weights
@@ -117,6 +164,16 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         self.reduce_lr_on_plateau = reduce_lr_on_plateau
         self.reduce_lr_factor = reduce_lr_factor
         self.reduce_lr_patience = reduce_lr_patience
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # scikit-learn's, not scikeras': parameters are the signature's (scikeras: every
+    # attribute not ending in "_"), set_params refuses unknown names, repr shows changes only
+    _get_param_names = vars(BaseEstimator)["_get_param_names"]
+    set_params = BaseEstimator.set_params
+    __repr__ = BaseEstimator.__repr__
 
     def __sklearn_tags__(self):
         # ClassifierMixin.__sklearn_tags__ is shadowed by BaseEstimator's in scikeras' MRO
@@ -126,12 +183,49 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         tags.target_tags.required = True
         return tags
 
+    def __getstate__(self):
+        """The pickled state: the network as a ``.keras`` archive, no live callbacks.
+
+        Returns
+        -------
+        state : dict
+            The estimator's attributes; ``model_`` is replaced by the bytes of
+            :func:`keras.saving.save_model`'s archive.
+        """
+        state = dict(super().__getstate__())  # may be self.__dict__ itself (object's)
+        # the callbacks hold the model (and EarlyStopping its best weights): made again on load
+        state.pop("_fit_callbacks", None)
+        state.pop("_predict_callbacks", None)
+        if "model_" in state:
+            state[_ARCHIVE_KEY] = _keras_archive(state.pop("model_"))
+        return state
+
+    def __setstate__(self, state):
+        """Restore ``state``, loading the network with :func:`keras.saving.load_model`.
+
+        Parameters
+        ----------
+        state : dict
+            As returned by :meth:`__getstate__`.
+        """
+        state = dict(state)
+        archive = state.pop(_ARCHIVE_KEY, None)
+        super().__setstate__(state)
+        if archive is not None:
+            self.model_ = _load_keras_archive(archive)
+            self._initialize_callbacks()
+
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if X is not None and not hasattr(X, "shape"):  # lists; arrays, sparse, DataFrames pass
+            X = np.asarray(X)
+        # the network computes in Keras' float type: cast numeric arrays and sparse matrices
+        # to it in fit and predict alike (scikeras refuses float64 X after a float32 fit)
+        dtype = getattr(X, "dtype", None)
+        if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+            X = X.astype(keras.backend.floatx(), copy=False)
         # scikit-learn's message for a wrong number of features (scikeras: "X has shape (3,),
         # but ... is expecting X of shape (4,)")
         if X is not None and not reset and getattr(self, "X_shape_", None) is not None:
-            if not hasattr(X, "shape"):  # lists; arrays, sparse matrices, DataFrames pass
-                X = np.asarray(X)
             if X.ndim == len(self.X_shape_) == 2 and X.shape[1] != self.n_features_in_:
                 raise ValueError(
                     f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
@@ -163,6 +257,28 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         proba = super().predict_proba(X, **kwargs)
         return proba.reshape(-1, len(self.classes_))
 
+    def _weights(self, y, sample_weight):
+        """Row weights: ``sample_weight`` times the ``class_weight`` of each row, a new array.
+
+        scikeras multiplies the caller's ``sample_weight`` array in place.
+        """
+        if self.class_weight is None:
+            return sample_weight
+        weights = compute_sample_weight(class_weight=self.class_weight, y=y)
+        if sample_weight is None:
+            return weights
+        return weights * np.asarray(sample_weight, dtype=np.float64)
+
+    def _check_y(self, y, warn_single=True):
+        if y is None:  # scikit-learn's wording
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        y = check_genres(y, warn_single=warn_single)  # scikeras: a TypeError or a shape error
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # one output: warn and ravel, as scikit-learn does
+        return y
+
     def fit(self, X, y, sample_weight=None, groups=None, **kwargs):
         """Train the network.
 
@@ -174,7 +290,8 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             Genre of each row. A column vector ``(n_rows, 1)`` is raveled with a
             :class:`~sklearn.exceptions.DataConversionWarning`, as in scikit-learn.
         sample_weight : array-like of shape (n_rows,), default=None
-            Weight of each row in the loss.
+            Weight of each row in the loss (times its ``class_weight``). Rows
+            of weight 0 are left out. The array is not modified.
         groups : array-like of shape (n_rows,), default=None
             Group of each row (artist, song or track) for the early-stopping
             hold-out: with ``early_stopping=True``, whole groups are held out
@@ -195,23 +312,77 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             ``groups`` does not have one entry per row, or early stopping has
             fewer than 2 groups to split.
         """
-        if y is not None:
-            y = check_genres(y)  # 1-D, no None/NaN (scikeras: a TypeError or a shape error)
-        if y is not None and y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)  # one output: warn and ravel, as scikit-learn does
-        if groups is None:
-            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
-        groups = np.asarray(groups)
-        if groups.ndim != 1 or len(groups) != len(X):
-            raise ValueError(
-                f"groups must have one entry per row of X; got shape {groups.shape} "
-                f"for {len(X)} rows"
-            )
+        self._validate_params()
+        y = self._check_y(y)
+        if not (self.warm_start and self.initialized_):
+            self.classes_ = None  # learnt from y (scikeras' encoder reads it)
+        # with warm_start, the fitted classes_ stay (scikeras resets them to None)
+        sample_weight = self._weights(y, sample_weight)
+        if groups is not None:
+            groups = np.asarray(groups)
+            if groups.ndim != 1 or len(groups) != len(y):
+                raise ValueError(
+                    f"groups must have one entry per row of X; got shape {groups.shape} "
+                    f"for {len(y)} rows"
+                )
+            if sample_weight is not None:  # scikeras drops the rows of weight 0
+                weights = np.asarray(sample_weight, dtype=keras.backend.floatx())
+                groups = groups[np.broadcast_to(weights, groups.shape) != 0]
         self._row_groups = groups
         try:
-            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+            # KerasClassifier.fit is skipped: it resets classes_ and scales sample_weight in place
+            BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
         finally:
             del self._row_groups
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train the network one epoch on a batch of rows, keeping its weights.
+
+        The first call builds the network (for ``classes``, or the genres of
+        this first ``y``); later calls continue from its current weights, as
+        after :meth:`fit`. Early stopping, the learning-rate schedule and
+        ``stop_accuracy`` act only in :meth:`fit` (one epoch has no
+        "later"), as in :class:`~sklearn.neural_network.MLPClassifier`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            As for :meth:`fit`.
+        y : array-like of shape (n_rows,)
+            Genre of each row; a batch may hold a single genre.
+        classes : array-like of shape (n_classes,), default=None
+            Every genre of the whole data (needed when the first batch does
+            not hold them all). Only read on the first call.
+        sample_weight : array-like of shape (n_rows,), default=None
+            As for :meth:`fit`.
+        **kwargs
+            Passed to :meth:`keras.Model.fit`.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            ``classes`` differs from the ``classes_`` of the fitted network.
+        """
+        self._validate_params()
+        y = self._check_y(y, warn_single=False)
+        if not self.initialized_:
+            self.classes_ = None if classes is None else np.unique(np.asarray(classes))
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes must be the fitted classes_ {self.classes_.tolist()}; "
+                f"got {np.unique(classes).tolist()}"
+            )
+        sample_weight = self._weights(y, sample_weight)
+        # KerasClassifier.partial_fit is skipped: it scales sample_weight in place
+        BaseWrapper.partial_fit(
+            self, X, y, sample_weight=sample_weight, _incremental=True, **kwargs
+        )
+        return self
 
     def _seed(self):
         """The integer seed for this fit, or None (unseeded)."""
@@ -224,10 +395,12 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             return int(state.randint(np.iinfo(np.int32).max))
         return int(rs)
 
-    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+    def _validate_params(self):
         validate_parameter_constraints(
             self._parameter_constraints, self.get_params(deep=False), type(self).__name__
         )
+
+    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         with _seeded(self._seed()):
             super()._fit(
                 X,
@@ -239,11 +412,15 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
                 **kwargs,
             )
 
-    def _initialize_callbacks(self):
-        super()._initialize_callbacks()
-        extra = []
+    def _get_compile_kwargs(self):
+        # scikeras' reads parameters sk_genre does not take (metrics, run_eagerly, routed ones)
+        return {"optimizer": self._optimizer(), "loss": self.loss, "metrics": ["accuracy"]}
+
+    def _training_callbacks(self):
+        """The callbacks of ``early_stopping``, ``reduce_lr_on_plateau``, ``stop_accuracy``."""
+        callbacks = []
         if self.early_stopping:
-            extra.append(
+            callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor="val_loss",
                     patience=self.patience,
@@ -251,7 +428,7 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
                 )
             )
         if self.reduce_lr_on_plateau:
-            extra.append(
+            callbacks.append(
                 keras.callbacks.ReduceLROnPlateau(
                     monitor="val_loss" if self.early_stopping else "loss",
                     factor=self.reduce_lr_factor,
@@ -259,8 +436,8 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
                 )
             )
         if self.stop_accuracy is not None:
-            extra.append(StopAtAccuracy(self.stop_accuracy))
-        self._fit_callbacks = [*self._fit_callbacks, *extra]
+            callbacks.append(StopAtAccuracy(self.stop_accuracy))
+        return callbacks
 
     def _holdout(self, y, groups=None):
         """Indices (train, validation) of a stratified split of the encoded ``y``.
@@ -294,7 +471,11 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         return np.flatnonzero(~held_out), np.flatnonzero(held_out)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        if self.early_stopping and "validation_data" not in kwargs:
+        incremental = kwargs.pop("_incremental", False)
+        self._initialize_callbacks()  # the user's callbacks (params may change between fits)
+        if not incremental:
+            self._fit_callbacks = [*self._fit_callbacks, *self._training_callbacks()]
+        if self.early_stopping and not incremental and "validation_data" not in kwargs:
             train, val = self._holdout(y, getattr(self, "_row_groups", None))
             if sample_weight is None:
                 kwargs["validation_data"] = (X[val], y[val])
@@ -312,20 +493,16 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             **kwargs,
         )
 
-    def _optimizer(self, compile_kwargs):
+    def _optimizer(self):
         """The optimizer: ``optimizer`` by name with ``learning_rate``, or as given."""
         if isinstance(self.optimizer, str):
             return keras.optimizers.get(
                 {"class_name": self.optimizer, "config": {"learning_rate": self.learning_rate}}
             )
-        return compile_kwargs["optimizer"]
+        return self.optimizer
 
     def _compile(self, model, compile_kwargs):
-        model.compile(
-            optimizer=self._optimizer(compile_kwargs),
-            loss=compile_kwargs["loss"],
-            metrics=compile_kwargs["metrics"] or ["accuracy"],
-        )
+        model.compile(**compile_kwargs)
         return model
 
 
@@ -361,7 +538,14 @@ class DenseClassifier(GenreKerasClassifier):
     epochs : int, default=100
         Maximum number of passes over the training rows.
     batch_size : int, default=32
-        Rows per gradient step.
+        Rows per gradient step (and per prediction batch).
+    shuffle : bool, default=True
+        Shuffle the training rows before each epoch.
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each genre in the loss (``{genre: weight}``), or
+        ``"balanced"``: inversely proportional to the genre's frequency in
+        ``y``, as in scikit-learn. Multiplies ``sample_weight`` (whose array
+        is left unchanged).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training rows (stratified by
         genre) and stop when their loss has not improved for ``patience``
@@ -385,15 +569,17 @@ class DenseClassifier(GenreKerasClassifier):
         Learning-rate factor on a plateau, in (0, 1).
     reduce_lr_patience : int, default=5
         Epochs without improvement before the learning rate is reduced.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Further Keras callbacks for training and prediction.
+    warm_start : bool, default=False
+        When True, ``fit`` continues training the fitted network (same
+        ``classes_``, ``history_`` started again) instead of building a new one.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, dropout, shuffling and the hold-out split
         (Python, NumPy and the Keras backend, for the duration of ``fit``).
         The same int gives the same predictions on the same machine.
     verbose : int, default=0
         Keras' training log level (0 silent, 1 progress bar, 2 one line per epoch).
-    **kwargs
-        Further :class:`scikeras.wrappers.KerasClassifier` parameters
-        (``callbacks``, ``shuffle``, ``class_weight``, routed ``fit__*`` ...).
 
     Attributes
     ----------
@@ -443,9 +629,47 @@ class DenseClassifier(GenreKerasClassifier):
         l2=0.0,
         batch_norm=False,
         activation="relu",
-        **kwargs,
+        optimizer="adam",
+        learning_rate=0.001,
+        loss="sparse_categorical_crossentropy",
+        epochs=100,
+        batch_size=32,
+        shuffle=True,
+        class_weight=None,
+        early_stopping=False,
+        patience=10,
+        restore_best_weights=True,
+        validation_fraction=0.1,
+        stop_accuracy=None,
+        reduce_lr_on_plateau=False,
+        reduce_lr_factor=0.5,
+        reduce_lr_patience=5,
+        callbacks=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
     ):
-        super().__init__(**kwargs)
+        super().__init__(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            early_stopping=early_stopping,
+            patience=patience,
+            restore_best_weights=restore_best_weights,
+            validation_fraction=validation_fraction,
+            stop_accuracy=stop_accuracy,
+            reduce_lr_on_plateau=reduce_lr_on_plateau,
+            reduce_lr_factor=reduce_lr_factor,
+            reduce_lr_patience=reduce_lr_patience,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.l2 = l2
@@ -503,9 +727,10 @@ class ChunkVotingClassifier(GenreKerasClassifier):
     """Base of the networks on chunks of tracks: chunk training, track-level soft voting.
 
     Input rows are tracks, ``X`` of shape ``(n_tracks, n_chunks, ...)``: ``fit``
-    trains on every chunk with its track's genre (early stopping holds out whole
-    tracks or groups); ``predict_proba`` averages the chunk probabilities of each
-    track. Subclasses define ``__init__`` and ``_keras_build_fn``.
+    and ``partial_fit`` train on every chunk with its track's genre (early
+    stopping holds out whole tracks or groups); ``predict_proba`` averages the
+    chunk probabilities of each track. Subclasses define ``__init__`` and
+    ``_keras_build_fn``.
     """
 
     def __sklearn_tags__(self):
@@ -522,6 +747,30 @@ class ChunkVotingClassifier(GenreKerasClassifier):
                 f"as MelChunker returns; got shape {X.shape}"
             )
         return X
+
+    def _chunk_rows(self, X, y, sample_weight, warn_single=True):
+        """Tracks to chunks: ``(chunks, y, sample_weight)`` repeated per chunk, and ``n_chunks``.
+
+        On a fresh network (not a warm start) also records ``n_chunks_`` and the
+        chunks' mean and standard deviation, which the network's input layer uses.
+        """
+        X = self._chunks(X)
+        y = check_genres(y, warn_single=warn_single)
+        if len(y) != len(X):
+            raise ValueError(
+                f"y must have one genre per track of X; got {len(y)} labels for {len(X)} tracks"
+            )
+        n_tracks, n_chunks = X.shape[:2]
+        chunks = X.reshape(n_tracks * n_chunks, *X.shape[2:])
+        if sample_weight is not None:
+            sample_weight = np.repeat(np.asarray(sample_weight, dtype=np.float64), n_chunks)
+        return chunks, np.repeat(y, n_chunks, axis=0), sample_weight, n_chunks
+
+    def _standardise_on(self, chunks, n_chunks):
+        """Record ``n_chunks_`` and the chunks' mean and std for a network about to be built."""
+        self.n_chunks_ = n_chunks
+        self.input_mean_ = float(chunks.mean(dtype=np.float64))
+        self.input_std_ = float(chunks.std(dtype=np.float64)) or 1.0
 
     def fit(self, X, y, sample_weight=None, groups=None, **kwargs):
         """Train on every chunk of every track, labelled with its track's genre.
@@ -543,26 +792,17 @@ class ChunkVotingClassifier(GenreKerasClassifier):
 
         Returns
         -------
-        self : CNNClassifier
+        self
 
         Raises
         ------
         ValueError
             See the class docstring.
         """
-        X = self._chunks(X)
-        y = check_genres(y)
-        if len(y) != len(X):
-            raise ValueError(
-                f"y must have one genre per track of X; got {len(y)} labels for {len(X)} tracks"
-            )
-        n_tracks, n_chunks = X.shape[:2]
-        chunks = X.reshape(n_tracks * n_chunks, *X.shape[2:])
-        self.n_chunks_ = n_chunks
-        self.input_mean_ = float(chunks.mean(dtype=np.float64))
-        self.input_std_ = float(chunks.std(dtype=np.float64)) or 1.0
-        if sample_weight is not None:
-            sample_weight = np.repeat(np.asarray(sample_weight, dtype=np.float64), n_chunks)
+        chunks, y_chunks, sample_weight, n_chunks = self._chunk_rows(X, y, sample_weight)
+        n_tracks = len(chunks) // n_chunks
+        if not (self.warm_start and self.initialized_):  # a warm start keeps the network's
+            self._standardise_on(chunks, n_chunks)
         if groups is None:
             groups = np.arange(n_tracks)
         groups = np.asarray(groups)
@@ -575,13 +815,49 @@ class ChunkVotingClassifier(GenreKerasClassifier):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "y holds a single genre")  # warned above
             super().fit(
-                chunks,
-                np.repeat(y, n_chunks, axis=0),
-                sample_weight,
-                groups=np.repeat(groups, n_chunks),
-                **kwargs,
+                chunks, y_chunks, sample_weight, groups=np.repeat(groups, n_chunks), **kwargs
             )
         return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train one epoch on the chunks of a batch of tracks, keeping the weights.
+
+        As :meth:`GenreKerasClassifier.partial_fit`, on chunks as in
+        :meth:`fit`: every chunk carries its track's genre and weight. The
+        first call builds the network and fixes its input standardisation
+        (the mean and standard deviation of that batch's chunks).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tracks, n_chunks, n_mels, n_frames)
+            Log-mel chunks (dB) with the ``n_mels`` and ``n_frames`` of the
+            first call (any number of chunks).
+        y : array-like of shape (n_tracks,)
+            Genre of each track; a batch may hold a single genre.
+        classes : array-like of shape (n_classes,), default=None
+            Every genre of the whole data; only read on the first call.
+        sample_weight : array-like of shape (n_tracks,), default=None
+            Weight of each track, given to each of its chunks.
+        **kwargs
+            Passed to :meth:`keras.Model.fit`.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            See the class docstring and :meth:`GenreKerasClassifier.partial_fit`.
+        """
+        chunks, y_chunks, sample_weight, n_chunks = self._chunk_rows(
+            X, y, sample_weight, warn_single=False
+        )
+        if not self.initialized_:
+            self._standardise_on(chunks, n_chunks)
+        return super().partial_fit(
+            chunks, y_chunks, classes=classes, sample_weight=sample_weight, **kwargs
+        )
 
     def predict_proba(self, X, **kwargs):
         """Genre probabilities of each track: the mean over its chunks.
@@ -674,14 +950,20 @@ class CNNClassifier(ChunkVotingClassifier):
         Batch normalisation after each convolution.
     activation : str, default="relu"
         Activation of convolutions and dense layers.
-    **kwargs
-        Training parameters of :class:`~sk_genre.models.DenseClassifier`
-        (``optimizer``, ``learning_rate``, ``epochs`` (here default 30),
-        ``batch_size`` (chunks per step, default 32), ``early_stopping``,
-        ``patience``, ``restore_best_weights``, ``validation_fraction`` (of
-        tracks), ``stop_accuracy``, ``reduce_lr_on_plateau``,
-        ``reduce_lr_factor``, ``reduce_lr_patience``, ``random_state``,
-        ``verbose``) and further scikeras parameters.
+    epochs : int, default=30
+        Maximum number of passes over the training chunks.
+    batch_size : int, default=32
+        Chunks per gradient step (and per prediction batch).
+    optimizer, learning_rate, loss, shuffle, class_weight
+        As for :class:`~sk_genre.models.DenseClassifier`;
+        ``class_weight="balanced"`` weighs the chunks of each genre.
+    early_stopping, patience, restore_best_weights, validation_fraction
+        As for :class:`~sk_genre.models.DenseClassifier`; the hold-out is a
+        ``validation_fraction`` of the tracks, their chunks held out together.
+    stop_accuracy, reduce_lr_on_plateau, reduce_lr_factor, reduce_lr_patience
+        As for :class:`~sk_genre.models.DenseClassifier`.
+    callbacks, warm_start, random_state, verbose
+        As for :class:`~sk_genre.models.DenseClassifier`.
 
     Attributes
     ----------
@@ -743,10 +1025,47 @@ class CNNClassifier(ChunkVotingClassifier):
         dense_units=(64,),
         batch_norm=True,
         activation="relu",
-        **kwargs,
+        optimizer="adam",
+        learning_rate=0.001,
+        loss="sparse_categorical_crossentropy",
+        epochs=30,
+        batch_size=32,
+        shuffle=True,
+        class_weight=None,
+        early_stopping=False,
+        patience=10,
+        restore_best_weights=True,
+        validation_fraction=0.1,
+        stop_accuracy=None,
+        reduce_lr_on_plateau=False,
+        reduce_lr_factor=0.5,
+        reduce_lr_patience=5,
+        callbacks=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
     ):
-        kwargs.setdefault("epochs", 30)
-        super().__init__(**kwargs)
+        super().__init__(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            early_stopping=early_stopping,
+            patience=patience,
+            restore_best_weights=restore_best_weights,
+            validation_fraction=validation_fraction,
+            stop_accuracy=stop_accuracy,
+            reduce_lr_on_plateau=reduce_lr_on_plateau,
+            reduce_lr_factor=reduce_lr_factor,
+            reduce_lr_patience=reduce_lr_patience,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
         self.filters = filters
         self.kernel_size = kernel_size
         self.pool_size = pool_size

@@ -31,7 +31,7 @@ class MusicnnClassifier(ChunkVotingClassifier):
     ----------
     pretrained : {"MSD_musicnn", "MTT_musicnn"}, default="MSD_musicnn"
         Pretrained weights to start from (the ``model`` of
-        :class:`MusicnnEmbedding`; here ``model`` is scikeras' own parameter).
+        :class:`MusicnnEmbedding`).
     trainable : {"head", "backend", "all"}, default="head"
         What is trained: only the new head (musicnn frozen and run as at
         inference, batch norms and dropout included: a linear probe trained on
@@ -40,16 +40,18 @@ class MusicnnClassifier(ChunkVotingClassifier):
         layer acts); or every layer. Grid-searchable.
     dropout : float, default=0.5
         Dropout rate before the new head.
-    epochs : int, default=20
-        Passes over the training patches.
     learning_rate : float, default=0.001
         Adam's step size (use about 1e-4 with ``trainable="all"``).
+    epochs : int, default=20
+        Passes over the training patches.
     batch_size : int, default=32
         Patches per step.
-    **kwargs
-        Further training parameters of :class:`~sk_genre.models.DenseClassifier`
-        (``early_stopping``, ``patience``, ``validation_fraction``,
-        ``random_state``, ``verbose``, ...).
+    optimizer, loss, shuffle, class_weight, callbacks, warm_start, random_state, verbose
+        As for :class:`~sk_genre.models.DenseClassifier`.
+    early_stopping, patience, restore_best_weights, validation_fraction
+        As for :class:`~sk_genre.models.CNNClassifier` (whole tracks held out).
+    stop_accuracy, reduce_lr_on_plateau, reduce_lr_factor, reduce_lr_patience
+        As for :class:`~sk_genre.models.DenseClassifier`.
 
     Attributes
     ----------
@@ -88,13 +90,46 @@ class MusicnnClassifier(ChunkVotingClassifier):
         pretrained="MSD_musicnn",
         trainable="head",
         dropout=0.5,
-        epochs=20,
+        optimizer="adam",
         learning_rate=0.001,
+        loss="sparse_categorical_crossentropy",
+        epochs=20,
         batch_size=32,
-        **kwargs,
+        shuffle=True,
+        class_weight=None,
+        early_stopping=False,
+        patience=10,
+        restore_best_weights=True,
+        validation_fraction=0.1,
+        stop_accuracy=None,
+        reduce_lr_on_plateau=False,
+        reduce_lr_factor=0.5,
+        reduce_lr_patience=5,
+        callbacks=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
     ):
         super().__init__(
-            epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, **kwargs
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            early_stopping=early_stopping,
+            patience=patience,
+            restore_best_weights=restore_best_weights,
+            validation_fraction=validation_fraction,
+            stop_accuracy=stop_accuracy,
+            reduce_lr_on_plateau=reduce_lr_on_plateau,
+            reduce_lr_factor=reduce_lr_factor,
+            reduce_lr_patience=reduce_lr_patience,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
         )
         self.pretrained = pretrained
         self.trainable = trainable
