@@ -25,7 +25,7 @@ import numpy as np
 
 from sk_genre import make_pipeline
 from sk_genre.datasets import load_gtzan_features
-from sk_genre.evaluation import evaluate, plot_confusion_matrix, plot_genre_accuracy
+from sk_genre.evaluation import GenreAccuracyDisplay, GenreConfusionMatrixDisplay, evaluate
 
 gtzan = load_gtzan_features()
 train, valid = gtzan.split == "train", gtzan.split == "valid"
@@ -67,8 +67,7 @@ print(result.report)
 # Rows are true genres, columns predicted ones, each row divided by the
 # genre's number of tracks (so the diagonal is each genre's accuracy).
 
-fig, ax = plt.subplots(figsize=(8, 6.5), layout="constrained")
-plot_confusion_matrix(result, ax=ax)
+GenreConfusionMatrixDisplay.from_evaluation(result)
 plt.show()
 
 # %%
@@ -77,8 +76,7 @@ plt.show()
 # Each genre has only 13 (pop) to 24 (rock) validation tracks, so one track
 # moves its bar by 4 to 8 points: read the bars as rough.
 
-fig, ax = plt.subplots(figsize=(7, 5.4), layout="constrained")
-plot_genre_accuracy(result, ax=ax)
+GenreAccuracyDisplay.from_evaluation(result)
 plt.show()
 
 best = result.labels[np.nanargmax(result.genre_accuracy)]

@@ -27,7 +27,7 @@ import numpy as np
 
 from sk_genre import make_pipeline
 from sk_genre.datasets import load_gtzan_features
-from sk_genre.evaluation import plot_history
+from sk_genre.evaluation import TrainingCurveDisplay
 from sk_genre.models import DENSE_PRESETS
 
 for name, params in DENSE_PRESETS.items():
@@ -89,7 +89,7 @@ plt.show()
 
 fig, axes = plt.subplots(len(fitted), 2, figsize=(11, 3.2 * len(fitted)), layout="constrained")
 for row, (name, pipe) in zip(axes, fitted.items(), strict=True):
-    plot_history(pipe, axes=row)
+    TrainingCurveDisplay.from_estimator(pipe, ax=row)
     for ax in row:
         ax.set_title(f"{name}: {ax.get_title().lower()}")
         for line in ax.get_lines():  # say which hold-out: 10 % of the training tracks

@@ -2,9 +2,11 @@
 Waveform, mel spectrogram and what the CNN sees
 ===============================================
 
-`plot_waveform` and `plot_mel_spectrogram` draw a clip, given as a file path
-or a waveform; `MelChunker` cuts its log-mel spectrogram into the fixed-size
-chunks the seed CNN classifies.
+`sk_genre.display.plot_waveform` and `plot_mel_spectrogram` draw a clip,
+given as a file path or a waveform; `MelChunker` cuts its log-mel spectrogram
+into the fixed-size chunks the seed CNN classifies, and `plot_chunks` draws
+them. Like `librosa.display`, each draws on the Axes it is given, else on the
+current pyplot Axes.
 
 GTZAN audio is not shipped with sk_genre (copyright), so the clip here is
 **synthetic**: eight seconds of a bass line, a melody and a drum pattern made
@@ -22,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sk_genre import MelChunker
-from sk_genre.evaluation import plot_mel_spectrogram, plot_waveform
+from sk_genre.display import plot_chunks, plot_mel_spectrogram, plot_waveform
 
 SR = 22050
 BEAT = 0.5  # seconds per beat: 120 BPM
@@ -89,25 +91,15 @@ chunks = chunker.fit_transform([clip])
 print("MelChunker output:", chunks.shape, "(clips, chunks, mel bands, frames)")
 print("values in dB:", f"{chunks.min():.1f} .. {chunks.max():.1f}")
 
-fig, axes = plt.subplots(1, chunker.n_chunks_, figsize=(10, 3.2), layout="constrained", sharey=True)
-for k, ax in enumerate(axes):
-    image = ax.imshow(
-        chunks[0, k],
-        origin="lower",
-        aspect="auto",
-        cmap="magma",
-        vmin=chunks.max() - 80,
-        vmax=chunks.max(),
-    )
-    ax.set_title(f"chunk {k}: {2 * k}-{2 * k + 4} s")
-    ax.set_xlabel("frame")
-axes[0].set_ylabel("mel band")
-fig.colorbar(image, ax=axes, label="dB (absolute, 80 dB range shown)")
+plt.figure(figsize=(10, 3.2), layout="constrained")
+plot_chunks(chunks[0], chunk_duration=chunker.chunk_duration, chunk_hop=chunker.chunk_hop)
 plt.show()
 
 # %%
-# The other plots of `sk_genre.evaluation`: the confusion matrix and the
-# accuracy per genre are drawn in the *quick start* example, the loss and
-# accuracy curves (`plot_history`) in *the seed networks, reproduced*.
-# `save_evaluation_plots` writes all of them as PNG files, as
-# `sk-genre evaluate MODEL DATA --plots DIR` does.
+# The plots of an evaluation are scikit-learn style Displays in
+# `sk_genre.evaluation`: the confusion matrix and the accuracy per genre
+# (`GenreConfusionMatrixDisplay`, `GenreAccuracyDisplay`) are drawn in the
+# *quick start* example, the loss and accuracy curves
+# (`TrainingCurveDisplay`) in *the seed networks, reproduced*.
+# `save_evaluation_plots` and `sk_genre.display.save_audio_plots` write them
+# as PNG files, as `sk-genre evaluate MODEL DATA --plots DIR` does.

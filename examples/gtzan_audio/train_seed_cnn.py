@@ -44,6 +44,7 @@ import numpy as np
 
 from sk_genre import make_pipeline
 from sk_genre.datasets import load_audio_folder
+from sk_genre.display import save_audio_plots
 from sk_genre.evaluation import (
     FaultFilteredSplit,
     TrackGroupKFold,
@@ -121,7 +122,8 @@ def main(argv=None):
     print(result)
     if args.plots is not None:
         # the loss curves are those of the last fold's network
-        paths = save_evaluation_plots(result, args.plots, track=tracks.paths[0])
+        paths = save_evaluation_plots(result, args.plots)
+        paths.update(save_audio_plots(tracks.paths[0], args.plots))
         print("\nplots:", ", ".join(str(p) for p in paths.values()))
 
 

@@ -442,10 +442,12 @@ def _evaluate(args):
     print(f"{len(y_true)} tracks from {args.data_dir}\n")
     print(result)
     if args.plots:
+        from .display import save_audio_plots
         from .evaluation import save_evaluation_plots
 
         sr = getattr(model.steps[0][1], "sr", 22050) if hasattr(model, "steps") else 22050
-        written = save_evaluation_plots(result, args.plots, track=readable[0], sr=sr)
+        written = save_evaluation_plots(result, args.plots)
+        written.update(save_audio_plots(readable[0], args.plots, sr=sr))
         print(f"\nplots ({readable[0]} for the waveform and mel spectrogram):")
         for path in written.values():
             print(f"  {path}")

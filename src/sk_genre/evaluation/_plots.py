@@ -1,33 +1,35 @@
-"""Plots of an evaluation: confusion matrix, per-genre accuracy, training curves, audio.
+"""Display objects of an evaluation: confusion matrix, accuracy per genre, training curves.
+
+They follow scikit-learn's visualization API (:class:`sklearn.metrics.ConfusionMatrixDisplay`):
+a ``from_estimator`` / ``from_predictions`` class method computes and draws,
+``plot(ax=...)`` draws again on other Axes, and the drawn artists are kept as
+attributes ending in ``_`` (``ax_``, ``figure_``, ...). ``from_evaluation``
+draws what a :class:`~sk_genre.evaluation.GenreEvaluation` already measured.
+With ``ax=None`` a new pyplot figure is created, sized for the plot, as
+scikit-learn's Displays do, so notebooks show it and ``plt.show()`` sees it.
 
 matplotlib is an optional dependency (``pip install "sk_genre[plot]"``): it is
-imported inside the functions, never when :mod:`sk_genre` or
-:mod:`sk_genre.evaluation` is imported. Every function draws on the Axes it is
-given, or on a new :class:`matplotlib.figure.Figure` (no pyplot figure
-manager, so no GUI backend is needed: headless servers and CI work, and
-nothing has to be closed). Reach the figure through ``ax.figure``.
+imported when a plot is drawn, never by ``import sk_genre.evaluation``. The
+audio views (waveform, spectrogram, chunks) are in :mod:`sk_genre.display`.
 """
 
-import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, confusion_matrix
+from sklearn.utils.multiclass import unique_labels
 
-from .._atomic import atomic_path
-from ..io import load_clip
-from ._report import GenreEvaluation, _history
+from .._plotting import headless_axes, import_pyplot, new_axes, save_figure
+from ._report import GenreEvaluation, _history, evaluate, evaluate_predictions
 
 __all__ = [
-    "plot_confusion_matrix",
-    "plot_genre_accuracy",
-    "plot_history",
-    "plot_mel_spectrogram",
-    "plot_waveform",
+    "GenreAccuracyDisplay",
+    "GenreConfusionMatrixDisplay",
+    "TrainingCurveDisplay",
     "save_evaluation_plots",
 ]
-
-_INSTALL_HINT = 'pip install "sk_genre[plot]"'
 
 # Keras/scikeras names of the accuracy metric, most common first
 _ACCURACY_KEYS = (
@@ -37,32 +39,21 @@ _ACCURACY_KEYS = (
     "categorical_accuracy",
     "binary_accuracy",
 )
+# figure sizes in inches, for a new pyplot figure and for the PNG files alike
+_CONFUSION_SIZE = (8, 6.5)
+_HISTORY_SIZE = (11, 4)
 
 
-def _import_matplotlib():
-    """Import matplotlib or raise an ImportError that says how to install it."""
-    try:
-        import matplotlib  # noqa: F401
-        import matplotlib.figure
-    except ImportError as exc:
-        raise ImportError(
-            f"plotting needs matplotlib, an optional dependency of sk_genre: {_INSTALL_HINT}"
-        ) from exc
-    return matplotlib
+def _accuracy_size(n_genres):
+    return (7, 1.2 + 0.42 * n_genres)
 
 
-def _import_librosa_display():
-    _import_matplotlib()
-    import librosa.display
-
-    return librosa.display
-
-
-def _new_axes(figsize):
-    """One Axes on a new pyplot-free Figure with constrained layout."""
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+_NORMALIZE_WHAT = {
+    None: "track counts",
+    "true": "fraction of each true genre",
+    "pred": "fraction of each predicted genre",
+    "all": "fraction of all tracks",
+}
 
 
 def _check_result(result):
@@ -73,212 +64,504 @@ def _check_result(result):
         )
 
 
-def plot_confusion_matrix(result, *, normalize="true", ax=None, cmap="Blues"):
-    """Draw the track-level confusion matrix of an evaluation.
+def _estimator_labels(estimator, y):
+    """The genres :func:`evaluate` reports: the estimator's classes and those of ``y``."""
+    if not hasattr(estimator, "classes_"):
+        return None
+    return np.unique(np.concatenate([np.asarray(estimator.classes_), np.asarray(y)]))
 
-    Rows are true genres, columns predicted genres, in the order of
-    ``result.labels``. The title gives the accuracy and the number of tracks.
-    Cells that are exactly zero are left blank (their colour already says 0),
-    so the errors stand out among 10 genres.
+
+class GenreConfusionMatrixDisplay(ConfusionMatrixDisplay):
+    """Track-level confusion matrix, styled for genres.
+
+    :class:`sklearn.metrics.ConfusionMatrixDisplay` with what ten genres
+    need: rows normalised per true genre by default (the diagonal is each
+    genre's accuracy) with a fixed 0 to 1 colour scale, so two matrices can be
+    compared; cells that are exactly zero left blank, so the errors stand out;
+    rotated genre names; a title with the accuracy and the number of tracks.
+    The matrix itself is computed by :func:`sklearn.metrics.confusion_matrix`
+    (``normalize=`` included). Create it with :meth:`from_estimator`,
+    :meth:`from_predictions` or :meth:`from_evaluation`.
 
     Parameters
     ----------
-    result : GenreEvaluation
-        From :func:`~sk_genre.evaluation.evaluate` or
-        :func:`~sk_genre.evaluation.evaluate_predictions`.
-    normalize : {"true", "pred", "all"} or None, default="true"
-        As in :func:`sklearn.metrics.confusion_matrix`: divide each row by the
-        genre's track count (``"true"``: the diagonal is each genre's
-        accuracy), each column by the predictions of that genre (``"pred"``),
-        or everything by the number of tracks (``"all"``); ``None`` shows
-        track counts. Rows or columns with no track show 0. Normalized cells
-        share the colour scale 0 to 1, so two matrices can be compared.
-    ax : matplotlib.axes.Axes or None, default=None
-        Axes to draw on; ``None`` creates a new Figure (8 x 6.5 inches).
-    cmap : str or matplotlib.colors.Colormap, default="Blues"
-        Colormap of the cells.
+    confusion_matrix : ndarray of shape (n_genres, n_genres)
+        Rows are true genres, columns predicted ones.
+    display_labels : array-like of shape (n_genres,) or None, default=None
+        Genre names; ``None``: 0 to n_genres - 1.
+    normalize : {"true", "pred", "all"} or None, default=None
+        How ``confusion_matrix`` was normalised (for the colour scale and the
+        title); ``None``: it holds track counts.
+    accuracy : float or None, default=None
+        Fraction of tracks predicted right, for the title.
+    n_tracks : int or None, default=None
+        Number of tracks, for the title.
 
-    Returns
-    -------
-    display : sklearn.metrics.ConfusionMatrixDisplay
-        ``display.ax_`` is the Axes, ``display.figure_`` its Figure,
-        ``display.im_`` the image of the matrix of shape (n_genres, n_genres)
-        (the normalized one when ``normalize`` is set).
-
-    Raises
-    ------
-    TypeError
-        ``result`` is not a :class:`~sk_genre.evaluation.GenreEvaluation`.
-    ValueError
-        ``normalize`` is not one of the accepted values.
-    ImportError
-        matplotlib is not installed.
+    Attributes
+    ----------
+    im_ : matplotlib.image.AxesImage
+        The matrix image.
+    text_ : ndarray of shape (n_genres, n_genres) of matplotlib.text.Text or None
+        The cell values; ``None`` when ``include_values=False``.
+    ax_ : matplotlib.axes.Axes
+        The Axes drawn on.
+    figure_ : matplotlib.figure.Figure
+        Its Figure.
 
     See Also
     --------
-    plot_genre_accuracy : The diagonal of the row-normalized matrix as bars.
+    GenreAccuracyDisplay : The diagonal of the row-normalised matrix as bars.
 
     References
     ----------
     .. [1] :class:`sklearn.metrics.ConfusionMatrixDisplay`, which draws the
-       matrix.
+       matrix, and :func:`sklearn.metrics.confusion_matrix`.
 
     Examples
     --------
-    >>> from sk_genre.evaluation import evaluate_predictions
-    >>> from sk_genre.evaluation._plots import plot_confusion_matrix
-    >>> result = evaluate_predictions(["jazz", "jazz", "rock"], ["jazz", "rock", "rock"])
-    >>> display = plot_confusion_matrix(result)
+    >>> from sk_genre.evaluation import GenreConfusionMatrixDisplay
+    >>> display = GenreConfusionMatrixDisplay.from_predictions(
+    ...     ["jazz", "jazz", "rock"], ["jazz", "rock", "rock"])
     >>> display.im_.get_array().tolist()
     [[0.5, 0.5], [0.0, 1.0]]
     >>> display.figure_.savefig("confusion_matrix.png")  # doctest: +SKIP
     """
-    _check_result(result)
-    if normalize not in ("true", "pred", "all", None):
-        raise ValueError(f'normalize must be "true", "pred", "all" or None; got {normalize!r}')
-    _import_matplotlib()
-    from sklearn.metrics import ConfusionMatrixDisplay
 
-    counts = np.asarray(result.confusion_matrix)
-    matrix = _normalize(counts, normalize)
-    if ax is None:
-        ax = _new_axes((8, 6.5))
-    display = ConfusionMatrixDisplay(confusion_matrix=matrix, display_labels=result.labels)
-    display.plot(
-        ax=ax,
-        cmap=cmap,
-        values_format="d" if normalize is None else ".2f",
+    def __init__(
+        self, confusion_matrix, *, display_labels=None, normalize=None, accuracy=None, n_tracks=None
+    ):
+        super().__init__(confusion_matrix, display_labels=display_labels)
+        self.normalize = normalize
+        self.accuracy = accuracy
+        self.n_tracks = n_tracks
+
+    def plot(
+        self,
+        *,
+        include_values=True,
+        cmap="Blues",
+        xticks_rotation=45,
+        values_format=None,
+        ax=None,
         colorbar=True,
-        im_kw={} if normalize is None else {"vmin": 0.0, "vmax": 1.0},
-    )
-    for text, value in zip(display.text_.ravel(), matrix.ravel(), strict=True):
-        if value == 0:
-            text.set_text("")
-    ax.set_xlabel("Predicted genre")
-    ax.set_ylabel("True genre")
-    for label in ax.get_xticklabels():
-        label.set(rotation=45, ha="right", rotation_mode="anchor")
-    what = {
-        None: "track counts",
-        "true": "fraction of each true genre",
-        "pred": "fraction of each predicted genre",
-        "all": "fraction of all tracks",
-    }[normalize]
-    ax.set_title(
-        f"Confusion matrix ({what})\naccuracy {result.accuracy:.1%} on {len(result.y_true)} tracks"
-    )
-    return display
+        im_kw=None,
+        text_kw=None,
+    ):
+        """Draw the matrix.
+
+        Parameters
+        ----------
+        include_values : bool, default=True
+            Write the value in each non-zero cell.
+        cmap : str or matplotlib.colors.Colormap, default="Blues"
+            Colormap of the cells.
+        xticks_rotation : {"vertical", "horizontal"} or float, default=45
+            Rotation of the predicted-genre names in degrees.
+        values_format : str or None, default=None
+            Format of the cell values; ``None``: ``"d"`` for counts,
+            ``".2f"`` for fractions.
+        ax : matplotlib.axes.Axes or None, default=None
+            Axes to draw on; ``None``: a new pyplot figure of 8 x 6.5 inches.
+        colorbar : bool, default=True
+            Add a colorbar.
+        im_kw, text_kw : dict or None, default=None
+            Passed to :meth:`matplotlib.axes.Axes.imshow` and
+            :meth:`matplotlib.axes.Axes.text`, as in
+            :meth:`sklearn.metrics.ConfusionMatrixDisplay.plot`.
+
+        Returns
+        -------
+        display : GenreConfusionMatrixDisplay
+            ``self``.
+
+        Raises
+        ------
+        ImportError
+            matplotlib is not installed.
+        """
+        matrix = np.asarray(self.confusion_matrix)
+        ax = new_axes(ax, _CONFUSION_SIZE)
+        if values_format is None:
+            values_format = "d" if matrix.dtype.kind in "iu" else ".2f"
+        if self.normalize is not None:
+            im_kw = {"vmin": 0.0, "vmax": 1.0, **(im_kw or {})}
+        super().plot(
+            include_values=include_values,
+            cmap=cmap,
+            xticks_rotation=xticks_rotation,
+            values_format=values_format,
+            ax=ax,
+            colorbar=colorbar,
+            im_kw=im_kw,
+            text_kw=text_kw,
+        )
+        if self.text_ is not None:
+            for text, value in zip(self.text_.ravel(), matrix.ravel(), strict=True):
+                if value == 0:
+                    text.set_text("")
+        ax.set_xlabel("Predicted genre")
+        ax.set_ylabel("True genre")
+        if xticks_rotation not in ("horizontal", 0):
+            for label in ax.get_xticklabels():
+                label.set(ha="right", rotation_mode="anchor")
+        title = f"Confusion matrix ({_NORMALIZE_WHAT.get(self.normalize, self.normalize)})"
+        if self.accuracy is not None and self.n_tracks is not None:
+            title += f"\naccuracy {self.accuracy:.1%} on {self.n_tracks} tracks"
+        ax.set_title(title)
+        return self
+
+    @classmethod
+    def from_predictions(
+        cls,
+        y_true,
+        y_pred,
+        *,
+        labels=None,
+        sample_weight=None,
+        normalize="true",
+        display_labels=None,
+        include_values=True,
+        cmap="Blues",
+        ax=None,
+        xticks_rotation=45,
+        values_format=None,
+        colorbar=True,
+        im_kw=None,
+        text_kw=None,
+    ):
+        """Compute the confusion matrix of predicted genres and draw it.
+
+        Parameters
+        ----------
+        y_true, y_pred : array-like of shape (n_tracks,)
+            True and predicted genres, one per track.
+        labels : array-like of shape (n_genres,) or None, default=None
+            Genres, in the order of rows and columns; ``None``: every genre
+            of ``y_true`` or ``y_pred``, sorted.
+        sample_weight : array-like of shape (n_tracks,) or None, default=None
+            Weight of each track.
+        normalize : {"true", "pred", "all"} or None, default="true"
+            As in :func:`sklearn.metrics.confusion_matrix`, which computes it:
+            divide each row by the genre's track count (``"true"``), each
+            column by the predictions of that genre (``"pred"``), or
+            everything by the number of tracks (``"all"``); ``None``: track
+            counts. Rows or columns with no track show 0.
+        display_labels : array-like of shape (n_genres,) or None, default=None
+            Names shown; ``None``: ``labels``.
+        include_values, cmap, ax, xticks_rotation, values_format, colorbar, im_kw, text_kw
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : GenreConfusionMatrixDisplay
+
+        Raises
+        ------
+        ValueError
+            ``normalize`` is not one of the accepted values.
+        ImportError
+            matplotlib is not installed.
+        """
+        if normalize not in _NORMALIZE_WHAT:
+            raise ValueError(f'normalize must be "true", "pred", "all" or None; got {normalize!r}')
+        import_pyplot()
+        if labels is None:
+            labels = unique_labels(y_true, y_pred)
+        matrix = confusion_matrix(
+            y_true, y_pred, labels=labels, sample_weight=sample_weight, normalize=normalize
+        )
+        display = cls(
+            matrix,
+            display_labels=labels if display_labels is None else display_labels,
+            normalize=normalize,
+            accuracy=float(accuracy_score(y_true, y_pred, sample_weight=sample_weight)),
+            n_tracks=len(y_true),
+        )
+        return display.plot(
+            include_values=include_values,
+            cmap=cmap,
+            xticks_rotation=xticks_rotation,
+            values_format=values_format,
+            ax=ax,
+            colorbar=colorbar,
+            im_kw=im_kw,
+            text_kw=text_kw,
+        )
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, labels=None, **kwargs):
+        """Predict the genre of each track with ``estimator`` and draw the matrix.
+
+        Parameters
+        ----------
+        estimator : fitted classifier or Pipeline
+            Its ``predict`` gives one genre per row of ``X``.
+        X : array-like or sequence of paths
+            Input of ``estimator.predict``; one row per track.
+        y : array-like of shape (n_tracks,)
+            True genres.
+        labels : array-like of shape (n_genres,) or None, default=None
+            Genres to show; ``None``: the estimator's ``classes_`` with any
+            other genre of ``y``, sorted (as :func:`~sk_genre.evaluation.evaluate`).
+        **kwargs
+            The other keywords of :meth:`from_predictions`.
+
+        Returns
+        -------
+        display : GenreConfusionMatrixDisplay
+        """
+        y_pred = estimator.predict(X)
+        if labels is None:
+            labels = _estimator_labels(estimator, y)
+        return cls.from_predictions(y, y_pred, labels=labels, **kwargs)
+
+    @classmethod
+    def from_evaluation(cls, result, **kwargs):
+        """Draw the confusion matrix of an evaluation.
+
+        Parameters
+        ----------
+        result : GenreEvaluation
+            From :func:`~sk_genre.evaluation.evaluate` or
+            :func:`~sk_genre.evaluation.evaluate_predictions`; its genres
+            (``result.labels``) in order.
+        **kwargs
+            The keywords of :meth:`from_predictions` other than ``labels``.
+
+        Returns
+        -------
+        display : GenreConfusionMatrixDisplay
+
+        Raises
+        ------
+        TypeError
+            ``result`` is not a :class:`~sk_genre.evaluation.GenreEvaluation`.
+        """
+        _check_result(result)
+        return cls.from_predictions(result.y_true, result.y_pred, labels=result.labels, **kwargs)
 
 
-def _normalize(counts, normalize):
-    """Confusion counts normalized as :func:`sklearn.metrics.confusion_matrix` does."""
-    if normalize is None:
-        return counts
-    counts = counts.astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if normalize == "true":
-            matrix = counts / counts.sum(axis=1, keepdims=True)
-        elif normalize == "pred":
-            matrix = counts / counts.sum(axis=0, keepdims=True)
-        else:
-            matrix = counts / counts.sum()
-    return np.nan_to_num(matrix)
+class GenreAccuracyDisplay:
+    """Each genre's accuracy (its recall) as a horizontal bar.
 
-
-def plot_genre_accuracy(result, *, ax=None):
-    """Draw each genre's accuracy (recall) as a horizontal bar.
-
-    One bar per genre, in the order of ``result.labels`` from top to bottom,
+    One bar per genre, top to bottom in the order of ``display_labels``,
     labelled with the accuracy and ``correct/tracks``. A solid line marks the
     overall accuracy and a dashed line chance level, ``1 / n_genres`` (a
     classifier that guesses uniformly). A genre with no true track has no bar
-    and is labelled "no tracks".
+    and is labelled "no tracks". Create it with :meth:`from_estimator`,
+    :meth:`from_predictions` or :meth:`from_evaluation`.
 
     Parameters
     ----------
-    result : GenreEvaluation
-        From :func:`~sk_genre.evaluation.evaluate` or
-        :func:`~sk_genre.evaluation.evaluate_predictions`.
-    ax : matplotlib.axes.Axes or None, default=None
-        Axes to draw on; ``None`` creates a new Figure.
+    genre_accuracy : array-like of shape (n_genres,)
+        Per genre, the fraction of its tracks predicted right; NaN for a
+        genre without tracks.
+    support : array-like of shape (n_genres,) or None, default=None
+        Tracks per genre, for the bar labels; ``None``: the labels give the
+        accuracy only.
+    display_labels : array-like of shape (n_genres,) or None, default=None
+        Genre names; ``None``: 0 to n_genres - 1.
+    accuracy : float or None, default=None
+        Overall accuracy, drawn as a line; ``None``: no line.
 
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
-        ``ax.patches`` holds the n_genres bars, whose widths are
-        ``result.genre_accuracy`` (fractions in [0, 1]).
+    Attributes
+    ----------
+    bars_ : matplotlib.container.BarContainer
+        The n_genres bars; their widths are ``genre_accuracy``.
+    ax_ : matplotlib.axes.Axes
+        The Axes drawn on.
+    figure_ : matplotlib.figure.Figure
+        Its Figure.
 
-    Raises
-    ------
-    TypeError
-        ``result`` is not a :class:`~sk_genre.evaluation.GenreEvaluation`.
-    ImportError
-        matplotlib is not installed.
+    See Also
+    --------
+    GenreConfusionMatrixDisplay : The full confusion matrix.
 
     Examples
     --------
-    >>> from sk_genre.evaluation import evaluate_predictions
-    >>> from sk_genre.evaluation._plots import plot_genre_accuracy
-    >>> result = evaluate_predictions(["jazz", "jazz", "rock"], ["jazz", "rock", "rock"])
-    >>> ax = plot_genre_accuracy(result)
-    >>> [float(bar.get_width()) for bar in ax.patches]
+    >>> from sk_genre.evaluation import GenreAccuracyDisplay
+    >>> display = GenreAccuracyDisplay.from_predictions(
+    ...     ["jazz", "jazz", "rock"], ["jazz", "rock", "rock"])
+    >>> [float(bar.get_width()) for bar in display.bars_]
     [0.5, 1.0]
     """
-    _check_result(result)
-    _import_matplotlib()
-    from matplotlib.ticker import PercentFormatter
 
-    labels = [str(g) for g in result.labels]
-    accuracy = np.asarray(result.genre_accuracy, dtype=float)
-    support = np.asarray(result.confusion_matrix).sum(axis=1)
-    correct = np.diag(np.asarray(result.confusion_matrix))
-    n_genres = len(labels)
-    if ax is None:
-        ax = _new_axes((7, 1.2 + 0.42 * n_genres))
+    def __init__(self, genre_accuracy, *, support=None, display_labels=None, accuracy=None):
+        self.genre_accuracy = genre_accuracy
+        self.support = support
+        self.display_labels = display_labels
+        self.accuracy = accuracy
 
-    positions = np.arange(n_genres)
-    bars = ax.barh(positions, accuracy, height=0.7, color="tab:blue", alpha=0.85)
-    ax.bar_label(
-        bars,
-        labels=[
-            "" if n == 0 else f"{a:.0%} ({c}/{n})"
-            for a, c, n in zip(accuracy, correct, support, strict=True)
-        ],
-        padding=3,
-        fontsize="small",
-    )
-    for position in positions[support == 0]:  # NaN bars get no bar label
-        ax.annotate(
-            "no tracks",
-            (0, position),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize="small",
-            color="0.4",
+    def plot(self, *, ax=None, color="tab:blue"):
+        """Draw the bars.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            Axes to draw on; ``None``: a new pyplot figure, 7 inches wide and
+            tall enough for the genres.
+        color : str, default="tab:blue"
+            Colour of the bars.
+
+        Returns
+        -------
+        display : GenreAccuracyDisplay
+            ``self``.
+
+        Raises
+        ------
+        ImportError
+            matplotlib is not installed.
+        """
+        import_pyplot()
+        from matplotlib.ticker import PercentFormatter
+
+        accuracy = np.asarray(self.genre_accuracy, dtype=float)
+        n_genres = accuracy.shape[0]
+        labels = (
+            [str(g) for g in self.display_labels]
+            if self.display_labels is not None
+            else [str(k) for k in range(n_genres)]
         )
-    ax.axvline(result.accuracy, color="tab:orange", lw=2, label=f"overall {result.accuracy:.1%}")
-    if n_genres:
-        ax.axvline(1 / n_genres, color="0.3", lw=1.5, ls="--", label=f"chance {1 / n_genres:.1%}")
-    ax.set_yticks(positions, labels)
-    ax.set_ylim(n_genres - 0.5, -0.5)  # first genre on top
-    ax.set_xlim(0, 1.22)  # room for the labels of full bars
-    ax.set_xticks(np.linspace(0, 1, 6))
-    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
-    ax.set_xlabel("Tracks of the genre predicted right (recall)")
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_axisbelow(True)
-    # legend between the title and the axes: never over a bar or its label
-    ax.legend(
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        ncols=2,
-        frameon=False,
-        fontsize="small",
-        borderaxespad=0.2,
-    )
-    ax.set_title(f"Accuracy per genre ({len(result.y_true)} tracks)", pad=24)
-    return ax
+        ax = new_axes(ax, _accuracy_size(n_genres))
+        positions = np.arange(n_genres)
+        self.bars_ = ax.barh(positions, accuracy, height=0.7, color=color, alpha=0.85)
+        if self.support is None:
+            texts = ["" if np.isnan(a) else f"{a:.0%}" for a in accuracy]
+            empty = np.isnan(accuracy)
+        else:
+            support = np.asarray(self.support)
+            texts = [
+                "" if n == 0 else f"{a:.0%} ({round(a * n)}/{n})"
+                for a, n in zip(accuracy, support, strict=True)
+            ]
+            empty = support == 0
+        ax.bar_label(self.bars_, labels=texts, padding=3, fontsize="small")
+        for position in positions[empty]:  # NaN bars get no bar label
+            ax.annotate(
+                "no tracks",
+                (0, position),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="small",
+                color="0.4",
+            )
+        if self.accuracy is not None:
+            ax.axvline(
+                self.accuracy, color="tab:orange", lw=2, label=f"overall {self.accuracy:.1%}"
+            )
+        if n_genres:
+            ax.axvline(
+                1 / n_genres, color="0.3", lw=1.5, ls="--", label=f"chance {1 / n_genres:.1%}"
+            )
+        ax.set_yticks(positions, labels)
+        ax.set_ylim(n_genres - 0.5, -0.5)  # first genre on top
+        ax.set_xlim(0, 1.22)  # room for the labels of full bars
+        ax.set_xticks(np.linspace(0, 1, 6))
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+        ax.set_xlabel("Tracks of the genre predicted right (recall)")
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_axisbelow(True)
+        # legend between the title and the axes: never over a bar or its label
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=2,
+            frameon=False,
+            fontsize="small",
+            borderaxespad=0.2,
+        )
+        n_tracks = "" if self.support is None else f" ({int(np.sum(self.support))} tracks)"
+        ax.set_title(f"Accuracy per genre{n_tracks}", pad=24)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    @classmethod
+    def from_evaluation(cls, result, *, ax=None, color="tab:blue"):
+        """Draw the per-genre accuracy of an evaluation.
+
+        Parameters
+        ----------
+        result : GenreEvaluation
+            From :func:`~sk_genre.evaluation.evaluate` or
+            :func:`~sk_genre.evaluation.evaluate_predictions`.
+        ax, color
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : GenreAccuracyDisplay
+
+        Raises
+        ------
+        TypeError
+            ``result`` is not a :class:`~sk_genre.evaluation.GenreEvaluation`.
+        ImportError
+            matplotlib is not installed.
+        """
+        _check_result(result)
+        display = cls(
+            result.genre_accuracy,
+            support=np.asarray(result.confusion_matrix).sum(axis=1),
+            display_labels=result.labels,
+            accuracy=result.accuracy,
+        )
+        return display.plot(ax=ax, color=color)
+
+    @classmethod
+    def from_predictions(cls, y_true, y_pred, *, labels=None, ax=None, color="tab:blue"):
+        """Compute each genre's accuracy from predicted genres and draw it.
+
+        Parameters
+        ----------
+        y_true, y_pred : array-like of shape (n_tracks,)
+            True and predicted genres, one per track.
+        labels : array-like of shape (n_genres,) or None, default=None
+            Genres, top to bottom; ``None``: every genre of ``y_true`` or
+            ``y_pred``, sorted.
+        ax, color
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : GenreAccuracyDisplay
+
+        Raises
+        ------
+        ValueError
+            ``y_true`` and ``y_pred`` differ in length or are empty.
+        ImportError
+            matplotlib is not installed.
+        """
+        import_pyplot()
+        result = evaluate_predictions(y_true, y_pred, labels=labels)
+        return cls.from_evaluation(result, ax=ax, color=color)
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, labels=None, ax=None, color="tab:blue"):
+        """Predict the genre of each track with ``estimator`` and draw each genre's accuracy.
+
+        Parameters
+        ----------
+        estimator : fitted classifier or Pipeline
+            Its ``predict`` gives one genre per row of ``X``.
+        X : array-like or sequence of paths
+            Input of ``estimator.predict``; one row per track.
+        y : array-like of shape (n_tracks,)
+            True genres.
+        labels : array-like of shape (n_genres,) or None, default=None
+            Genres to show; ``None``: the estimator's ``classes_`` with any
+            other genre of ``y``, sorted (as :func:`~sk_genre.evaluation.evaluate`).
+        ax, color
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : GenreAccuracyDisplay
+        """
+        import_pyplot()
+        return cls.from_evaluation(evaluate(estimator, X, y, labels=labels), ax=ax, color=color)
 
 
 def _find_history(source):
@@ -319,274 +602,216 @@ def _history_or_none(result, estimator):
     return None
 
 
-def plot_history(history, *, axes=None):
-    """Draw loss and accuracy per epoch, training and hold-out, side by side.
+class TrainingCurveDisplay:
+    """Loss and accuracy per epoch, training and hold-out, side by side.
 
     The ``val_*`` curves of sk_genre's networks come from the early-stopping
     hold-out, a part of the *training* tracks (same artists unless ``groups``
     was given to ``fit``): they are labelled "hold-out", not to be confused
-    with an artist-aware validation split.
+    with an artist-aware validation split. Create it with
+    :meth:`from_estimator`, :meth:`from_history` or :meth:`from_evaluation`.
 
     Parameters
     ----------
-    history : dict of str to list of float, estimator, Pipeline or GenreEvaluation
+    history : dict of str to array-like of float
         Per-epoch values keyed as Keras logs them: ``loss``, ``accuracy``
         (also ``acc``, ``sparse_categorical_accuracy``, ...) and, with a
-        validation split, ``val_loss``, ``val_accuracy``. Accepted: such a
-        dict (``keras.callbacks.History.history``, scikeras ``history_``), a
-        :class:`keras.callbacks.History`, a fitted network or Pipeline whose
-        last step has ``history_``, or a
-        :class:`~sk_genre.evaluation.GenreEvaluation` with ``history``.
-        Other keys (e.g. ``learning_rate``) are ignored.
-    axes : sequence of 2 matplotlib.axes.Axes or None, default=None
-        Axes for the loss and the accuracy; ``None`` creates a new Figure with
-        two side by side.
+        validation split, ``val_loss``, ``val_accuracy``. Other keys (e.g.
+        ``learning_rate``) are ignored.
 
-    Returns
-    -------
-    axes : ndarray of shape (2,) of matplotlib.axes.Axes
-        The loss Axes, then the accuracy Axes. Each has one line per curve
-        (training first, then hold-out when present); x is the epoch,
-        counted from 1.
-
-    Raises
-    ------
-    ValueError
-        ``history`` holds no curve (no ``loss`` and no accuracy key), or
-        ``axes`` is not two Axes.
-    ImportError
-        matplotlib is not installed.
+    Attributes
+    ----------
+    lines_ : dict of str to dict of str to matplotlib.lines.Line2D
+        ``lines_["loss"]`` and ``lines_["accuracy"]``, each mapping
+        ``"training"`` and (when recorded) ``"hold-out"`` to its curve; x is
+        the epoch, counted from 1.
+    ax_ : ndarray of shape (2,) of matplotlib.axes.Axes
+        The loss Axes, then the accuracy Axes.
+    figure_ : matplotlib.figure.Figure
+        Their Figure.
 
     Examples
     --------
-    >>> from sk_genre.evaluation._plots import plot_history
+    >>> from sk_genre.evaluation import TrainingCurveDisplay
     >>> history = {"loss": [1.2, 0.8, 0.6], "accuracy": [0.5, 0.7, 0.8],
     ...            "val_loss": [1.3, 1.0, 0.9], "val_accuracy": [0.4, 0.6, 0.65]}
-    >>> ax_loss, ax_acc = plot_history(history)
-    >>> [line.get_label() for line in ax_acc.get_lines()]
+    >>> display = TrainingCurveDisplay.from_history(history)
+    >>> list(display.lines_["accuracy"])
     ['training', 'hold-out']
     """
-    curves = _find_history(history)
-    acc_key = next((k for k in _ACCURACY_KEYS if k in curves), None)
-    panels = [("loss", "Loss"), (acc_key, "Accuracy")]
-    if "loss" not in curves and acc_key is None:
-        raise ValueError(
-            "history must hold a 'loss' or an accuracy curve "
-            f"({', '.join(_ACCURACY_KEYS)}); got keys {sorted(curves)}"
-        )
-    _import_matplotlib()
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    if axes is None:
-        from matplotlib.figure import Figure
+    def __init__(self, history):
+        self.history = history
 
-        axes = Figure(figsize=(11, 4), layout="constrained").subplots(1, 2)
-    axes = np.asarray(axes, dtype=object).ravel()
-    if axes.shape != (2,):
-        raise ValueError(f"axes must be 2 Axes (loss, accuracy); got {axes.shape[0]}")
+    def plot(self, *, ax=None):
+        """Draw the loss and the accuracy curves.
 
-    for ax, (key, name) in zip(axes, panels, strict=True):
-        drawn = False
-        for prefix, label, style in (("", "training", "-"), ("val_", "hold-out", "--")):
-            values = curves.get(prefix + key) if key is not None else None
-            if values is None or values.size == 0:
+        Parameters
+        ----------
+        ax : sequence of 2 matplotlib.axes.Axes or None, default=None
+            Axes for the loss and the accuracy; ``None``: a new pyplot figure
+            (11 x 4 inches) with two side by side.
+
+        Returns
+        -------
+        display : TrainingCurveDisplay
+            ``self``.
+
+        Raises
+        ------
+        ValueError
+            ``history`` holds no curve (no ``loss`` and no accuracy key), or
+            ``ax`` is not two Axes.
+        ImportError
+            matplotlib is not installed.
+        """
+        curves = _find_history(self.history)
+        acc_key = next((k for k in _ACCURACY_KEYS if k in curves), None)
+        if "loss" not in curves and acc_key is None:
+            raise ValueError(
+                "history must hold a 'loss' or an accuracy curve "
+                f"({', '.join(_ACCURACY_KEYS)}); got keys {sorted(curves)}"
+            )
+        import_pyplot()
+        from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+        axes = np.asarray(new_axes(ax, _HISTORY_SIZE, ncols=2), dtype=object).ravel()
+        if axes.shape != (2,):
+            raise ValueError(f"ax must be 2 Axes (loss, accuracy); got {axes.shape[0]}")
+        self.lines_ = {}
+        for ax_, (panel, key, name) in zip(
+            axes, [("loss", "loss", "Loss"), ("accuracy", acc_key, "Accuracy")], strict=True
+        ):
+            lines = self.lines_[panel] = {}
+            for prefix, label, style in (("", "training", "-"), ("val_", "hold-out", "--")):
+                values = curves.get(prefix + key) if key is not None else None
+                if values is None or values.size == 0:
+                    continue
+                (lines[label],) = ax_.plot(
+                    np.arange(1, values.size + 1),
+                    values,
+                    style,
+                    marker="o" if values.size <= 30 else None,
+                    markersize=3,
+                    lw=1.8,
+                    label=label,
+                )
+            ax_.set_title(name)
+            if not lines:
+                ax_.text(
+                    0.5,
+                    0.5,
+                    f"no {name.lower()} recorded",
+                    ha="center",
+                    va="center",
+                    transform=ax_.transAxes,
+                    color="0.4",
+                )
+                ax_.set_xticks([])
+                ax_.set_yticks([])
                 continue
-            epochs = np.arange(1, values.size + 1)
-            ax.plot(
-                epochs,
-                values,
-                style,
-                marker="o" if values.size <= 30 else None,
-                markersize=3,
-                lw=1.8,
-                label=label,
-            )
-            drawn = True
-        ax.set_title(name)
-        if not drawn:
-            ax.text(
-                0.5,
-                0.5,
-                f"no {name.lower()} recorded",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-                color="0.4",
-            )
-            ax.set_xticks([])
-            ax.set_yticks([])
-            continue
-        ax.set_xlabel("Epoch")
-        ax.set_ylabel(name if key in ("loss", "accuracy") else f"{name} ({key})")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if key != "loss":
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-        ax.grid(alpha=0.3)
-        ax.legend()
-    return axes
+            ax_.set_xlabel("Epoch")
+            ax_.set_ylabel(name if key in ("loss", "accuracy") else f"{name} ({key})")
+            ax_.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if key != "loss":
+                ax_.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+            ax_.grid(alpha=0.3)
+            ax_.legend()
+        self.ax_, self.figure_ = axes, axes[0].figure
+        return self
 
+    @classmethod
+    def from_history(cls, history, *, ax=None):
+        """Draw training curves given as Keras records them.
 
-def _title_of(audio, title, what):
-    if title is not None:
-        return title
-    if isinstance(audio, (str, os.PathLike)):
-        return f"{what}: {Path(audio).name}"
-    return what
+        Parameters
+        ----------
+        history : dict of str to list of float, keras.callbacks.History, estimator, \
+Pipeline or GenreEvaluation
+            Per-epoch curves (``History.history``, scikeras ``history_``), or
+            anything that carries them: a :class:`keras.callbacks.History`, a
+            fitted network or Pipeline whose last step has ``history_``, a
+            :class:`~sk_genre.evaluation.GenreEvaluation` with ``history``.
+        ax : sequence of 2 matplotlib.axes.Axes or None, default=None
+            See :meth:`plot`.
 
+        Returns
+        -------
+        display : TrainingCurveDisplay
 
-def plot_waveform(audio, *, sr=22050, ax=None, title=None):
-    """Draw the waveform of a clip against time in seconds.
+        Raises
+        ------
+        ValueError
+            ``history`` carries no training curve.
+        ImportError
+            matplotlib is not installed.
+        """
+        return cls(_find_history(history)).plot(ax=ax)
 
-    Parameters
-    ----------
-    audio : str, os.PathLike or array-like of shape (n_samples,)
-        An audio file (decoded and resampled to ``sr`` Hz with
-        :func:`sk_genre.io.load_audio`) or a mono waveform sampled at ``sr``
-        Hz.
-    sr : int, default=22050
-        Sampling rate in Hz.
-    ax : matplotlib.axes.Axes or None, default=None
-        Axes to draw on; ``None`` creates a new Figure (10 x 3 inches).
-    title : str or None, default=None
-        Axes title; ``None``: "Waveform" and the file's name.
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None):
+        """Draw the training curves of a fitted network (or a Pipeline ending in one).
 
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
-        x runs from 0 to the duration, ``n_samples / sr`` seconds.
+        Parameters
+        ----------
+        estimator : fitted estimator or Pipeline
+            It, or a pipeline's last step, has ``history_`` (sk_genre's and
+            scikeras' networks).
+        ax : sequence of 2 matplotlib.axes.Axes or None, default=None
+            See :meth:`plot`.
 
-    Raises
-    ------
-    AudioDecodeError
-        ``audio`` is a path that cannot be decoded.
-    ValueError
-        ``audio`` is an empty, non-1-D or non-finite waveform.
-    ImportError
-        matplotlib is not installed.
+        Returns
+        -------
+        display : TrainingCurveDisplay
 
-    References
-    ----------
-    .. [1] :func:`librosa.display.waveshow` (librosa 0.11), which draws it.
+        Raises
+        ------
+        ValueError
+            ``estimator`` has no training history.
+        """
+        return cls.from_history(estimator, ax=ax)
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sk_genre.evaluation._plots import plot_waveform
-    >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050)
-    >>> ax = plot_waveform(y, sr=22050)
-    >>> [float(x) for x in ax.get_xlim()]  # seconds
-    [0.0, 1.0]
-    """
-    display = _import_librosa_display()
-    y = load_clip(audio, sr=sr)
-    if ax is None:
-        ax = _new_axes((10, 3))
-    display.waveshow(y, sr=sr, ax=ax, axis="s", color="tab:blue")
-    ax.set_xlim(0.0, y.shape[0] / sr)
-    ax.set_xlabel("Time (s)")
-    ax.set_ylabel("Amplitude")
-    ax.set_title(_title_of(audio, title, "Waveform"))
-    return ax
+    @classmethod
+    def from_evaluation(cls, result, *, ax=None):
+        """Draw the training curves kept with an evaluation (``result.history``).
 
+        Parameters
+        ----------
+        result : GenreEvaluation
+            From :func:`~sk_genre.evaluation.evaluate` of a network.
+        ax : sequence of 2 matplotlib.axes.Axes or None, default=None
+            See :meth:`plot`.
 
-def plot_mel_spectrogram(
-    audio, *, sr=22050, n_mels=128, n_fft=2048, hop_length=512, ax=None, title=None
-):
-    """Draw the log-mel spectrogram of a clip in dB, with a colorbar.
+        Returns
+        -------
+        display : TrainingCurveDisplay
 
-    Values are ``librosa.power_to_db(S, ref=np.max)`` of the mel power
-    spectrogram ``S``: 0 dB is the loudest cell of the clip, floored at
-    -80 dB. (:class:`~sk_genre.MelChunker` feeds the network absolute dB,
-    without the per-clip reference; the picture is the same up to a shift.)
-
-    Parameters
-    ----------
-    audio : str, os.PathLike or array-like of shape (n_samples,)
-        An audio file (decoded and resampled to ``sr`` Hz with
-        :func:`sk_genre.io.load_audio`) or a mono waveform sampled at ``sr``
-        Hz.
-    sr : int, default=22050
-        Sampling rate in Hz.
-    n_mels : int, default=128
-        Mel bands.
-    n_fft : int, default=2048
-        FFT window in samples.
-    hop_length : int, default=512
-        Hop between frames in samples.
-    ax : matplotlib.axes.Axes or None, default=None
-        Axes to draw on; ``None`` creates a new Figure (10 x 4 inches).
-    title : str or None, default=None
-        Axes title; ``None``: "Log-mel spectrogram" and the file's name.
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
-        ``ax.collections[0]`` is the image; its array has shape
-        (n_mels, n_frames) with ``n_frames = 1 + n_samples // hop_length``.
-        x is time in seconds, y frequency in Hz on the mel scale.
-
-    Raises
-    ------
-    AudioDecodeError
-        ``audio`` is a path that cannot be decoded.
-    ValueError
-        ``audio`` is an empty, non-1-D or non-finite waveform.
-    ImportError
-        matplotlib is not installed.
-
-    References
-    ----------
-    .. [1] :func:`librosa.feature.melspectrogram`, :func:`librosa.power_to_db`
-       and :func:`librosa.display.specshow` (librosa 0.11).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sk_genre.evaluation._plots import plot_mel_spectrogram
-    >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050)
-    >>> ax = plot_mel_spectrogram(y, sr=22050)
-    >>> ax.collections[0].get_array().shape
-    (128, 44)
-    """
-    display = _import_librosa_display()
-    import librosa
-
-    y = load_clip(audio, sr=sr)
-    mel = librosa.feature.melspectrogram(
-        y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels
-    )
-    mel_db = librosa.power_to_db(mel, ref=np.max)
-    if ax is None:
-        ax = _new_axes((10, 4))
-    image = display.specshow(
-        mel_db,
-        sr=sr,
-        hop_length=hop_length,
-        n_fft=n_fft,
-        x_axis="s",
-        y_axis="mel",
-        ax=ax,
-        cmap="magma",
-    )
-    ax.figure.colorbar(image, ax=ax, format="%+2.0f dB", label="Level (dB re max)")
-    ax.set_xlabel("Time (s)")
-    ax.set_ylabel("Frequency (Hz, mel scale)")
-    ax.set_title(_title_of(audio, title, "Log-mel spectrogram"))
-    return ax
+        Raises
+        ------
+        TypeError
+            ``result`` is not a :class:`~sk_genre.evaluation.GenreEvaluation`.
+        ValueError
+            ``result`` has no training history.
+        """
+        _check_result(result)
+        return cls.from_history(result, ax=ax)
 
 
 def save_evaluation_plots(result, directory, *, estimator=None, track=None, sr=22050, dpi=100):
     """Write the plots of an evaluation as PNG files.
 
     Files written to ``directory`` (created if missing; existing files of
-    these names are overwritten):
+    these names are replaced, atomically):
 
-    * ``confusion_matrix.png``: :func:`plot_confusion_matrix` (row-normalized);
-    * ``genre_accuracy.png``: :func:`plot_genre_accuracy`;
-    * ``history.png``: :func:`plot_history`, only when ``result.history`` or
-      ``estimator`` (or a pipeline's last step) has training curves;
-    * ``waveform.png`` and ``mel_spectrogram.png``: :func:`plot_waveform` and
-      :func:`plot_mel_spectrogram` of ``track``, only when it is given.
+    * ``confusion_matrix.png``: :class:`GenreConfusionMatrixDisplay` (row-normalised);
+    * ``genre_accuracy.png``: :class:`GenreAccuracyDisplay`;
+    * ``history.png``: :class:`TrainingCurveDisplay`, only when
+      ``result.history`` or ``estimator`` (or a pipeline's last step) has
+      training curves.
+
+    The figures are not pyplot figures: files are written on headless
+    machines without a GUI backend, and nothing is left open in pyplot's
+    figure registry, however many evaluations a loop writes.
 
     Parameters
     ----------
@@ -599,7 +824,10 @@ def save_evaluation_plots(result, directory, *, estimator=None, track=None, sr=2
         The evaluated model; its ``history_`` is used when ``result`` has no
         history.
     track : str, os.PathLike, array-like of shape (n_samples,) or None, default=None
-        An example clip (a path or a waveform at ``sr`` Hz) to draw.
+        Deprecated: use :func:`sk_genre.display.save_audio_plots`, which
+        writes ``waveform.png`` and ``mel_spectrogram.png`` of a clip. Given,
+        they are still written here (with a FutureWarning) until the next
+        release.
     sr : int, default=22050
         Sampling rate of ``track`` in Hz.
     dpi : int, default=100
@@ -609,46 +837,54 @@ def save_evaluation_plots(result, directory, *, estimator=None, track=None, sr=2
     -------
     paths : dict of str to pathlib.Path
         Plot name (``"confusion_matrix"``, ``"genre_accuracy"``,
-        ``"history"``, ``"waveform"``, ``"mel_spectrogram"``) to the file
-        written; plots skipped are absent.
+        ``"history"``) to the file written; plots skipped are absent.
 
     Raises
     ------
     TypeError
         ``result`` is not a :class:`~sk_genre.evaluation.GenreEvaluation`.
-    AudioDecodeError
-        ``track`` is a path that cannot be decoded.
     ImportError
         matplotlib is not installed.
 
+    See Also
+    --------
+    sk_genre.display.save_audio_plots : Waveform and spectrogram of a clip as PNG files.
+
     Examples
     --------
-    >>> from sk_genre.evaluation import evaluate
-    >>> from sk_genre.evaluation._plots import save_evaluation_plots
+    >>> from sk_genre.evaluation import evaluate, save_evaluation_plots
     >>> result = evaluate(pipe, X_valid, y_valid)  # doctest: +SKIP
-    >>> save_evaluation_plots(result, "plots/", estimator=pipe,
-    ...                       track="blues.00000.ogg")  # doctest: +SKIP
+    >>> save_evaluation_plots(result, "plots/", estimator=pipe)  # doctest: +SKIP
     {'confusion_matrix': PosixPath('plots/confusion_matrix.png'), ...}
     """
     _check_result(result)
-    _import_matplotlib()
+    import_pyplot()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {}
 
     def save(name, figure):
-        path = directory / f"{name}.png"
-        with atomic_path(path) as tmp:  # a full disk leaves the old PNG, no partial one
-            figure.savefig(tmp, dpi=dpi, format="png")
-        figure.clear()  # pyplot-free figures are freed with their last reference
-        paths[name] = path
+        paths[name] = save_figure(figure, directory / f"{name}.png", dpi=dpi)
 
-    save("confusion_matrix", plot_confusion_matrix(result).figure_)
-    save("genre_accuracy", plot_genre_accuracy(result).figure)
+    display = GenreConfusionMatrixDisplay.from_evaluation(result, ax=headless_axes(_CONFUSION_SIZE))
+    save("confusion_matrix", display.figure_)
+    display = GenreAccuracyDisplay.from_evaluation(
+        result, ax=headless_axes(_accuracy_size(len(result.labels)))
+    )
+    save("genre_accuracy", display.figure_)
     history = _history_or_none(result, estimator)
     if history is not None:
-        save("history", plot_history(history)[0].figure)
+        display = TrainingCurveDisplay(history).plot(ax=headless_axes(_HISTORY_SIZE, ncols=2))
+        save("history", display.figure_)
     if track is not None:
-        save("waveform", plot_waveform(track, sr=sr).figure)
-        save("mel_spectrogram", plot_mel_spectrogram(track, sr=sr).figure)
+        warnings.warn(
+            "save_evaluation_plots(track=...) is deprecated and will be removed in the next "
+            "release: use sk_genre.display.save_audio_plots(track, directory) for the "
+            "waveform and mel spectrogram",
+            FutureWarning,
+            stacklevel=2,
+        )
+        from ..display import save_audio_plots  # the only path from evaluation to audio
+
+        paths.update(save_audio_plots(track, directory, sr=sr, dpi=dpi))
     return paths
