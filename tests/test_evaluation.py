@@ -1,5 +1,7 @@
 """Honest evaluation: fault-filtered and track-grouped splitters, track-level reports."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -74,13 +76,15 @@ def test_fault_filtered_split_keeps_segments_of_a_track_together(gtzan):
     names = np.array([f"{t}.{k}.wav" for t, k in zip(ids, segment, strict=True)])
     order = np.random.default_rng(0).permutation(len(names))
     names = names[order]
-    train, test = next(FaultFilteredSplit(track_ids=names).split(np.zeros((len(names), 2))))
+    with pytest.warns(UserWarning, match="cover 139 of the fault-filtered split's 443 train"):
+        train, test = next(FaultFilteredSplit(track_ids=names).split(np.zeros((len(names), 2))))
     tracks_train = {gtzan_track_id(n) for n in names[train]}
     tracks_test = {gtzan_track_id(n) for n in names[test]}
     assert tracks_train and tracks_test and tracks_train.isdisjoint(tracks_test)
     assert len(train) % 10 == 0 and len(test) % 10 == 0  # all ten segments on one side
     # groups= works as well, and rows outside the split are left out of both sides
-    g_train, g_test = next(FaultFilteredSplit().split(names, groups=names))
+    with pytest.warns(UserWarning, match="cover 139 "):
+        g_train, g_test = next(FaultFilteredSplit().split(names, groups=names))
     np.testing.assert_array_equal(g_train, train)
     assert len(train) + len(test) < len(names)
 
@@ -102,14 +106,47 @@ def test_fault_filtered_split_errors():
         next(FaultFilteredSplit(track_ids=["blues.00012"]).split(np.zeros((3, 3))))
 
 
+def test_fault_filtered_split_needs_the_bundled_table_or_track_ids(gtzan):
+    """Only the bundled table's own values stand for its row order, not any 1000 rows."""
+    rng = np.random.default_rng(0)
+    shuffled = gtzan.data[rng.permutation(1000)]  # the table's rows in another order
+    for X in (rng.normal(size=(1000, 57)), np.zeros((1000, 5)), shuffled, gtzan.data[:, :20]):
+        with pytest.raises(ValueError, match=r"must know the GTZAN track of each row.*\(1000, "):
+            next(FaultFilteredSplit().split(X, gtzan.target))
+    # the bundled table itself (float64, float32 copy, DataFrame) and track ids do work
+    frame = load_gtzan_features(as_frame=True).data
+    expected = np.flatnonzero(gtzan.split == "train")
+    for X in (gtzan.data, gtzan.data.astype(np.float32), frame):
+        train, test = next(FaultFilteredSplit().split(X, gtzan.target))
+        np.testing.assert_array_equal(train, expected)
+        assert len(test) == 197
+    for cv, groups in ((FaultFilteredSplit(track_ids=gtzan.track_ids), None),
+                       (FaultFilteredSplit(), gtzan.track_ids)):  # fmt: skip
+        train, test = next(cv.split(shuffled, gtzan.target, groups))
+        np.testing.assert_array_equal(train, expected)
+
+
+def test_fault_filtered_split_of_the_whole_table_does_not_warn(gtzan):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        next(FaultFilteredSplit().split(gtzan.data, gtzan.target))
+        next(FaultFilteredSplit().split(gtzan.data[::-1], groups=gtzan.track_ids[::-1]))
+
+
 @pytest.mark.real_data
 def test_fault_filtered_split_of_real_audio_paths(gtzan_mini):
     split = fault_filtered_split(gtzan_mini.paths)
     listed = np.isin(gtzan_mini.ff_split, ["train", "valid"])
     expected = np.where(listed, gtzan_mini.ff_split, "other")
     np.testing.assert_array_equal(split, expected)  # agrees with the manifest's ff_split
-    train, test = next(FaultFilteredSplit().split(gtzan_mini.paths))
+    # gtzan-mini holds 21 + 25 of the 443 + 197 tracks, none of them disco or classical on
+    # the training side: the split runs, and says how little it rests on
+    warning = r"cover 21 of .* 443 training tracks and 25 of its 197 .*genre classical, disco:"
+    with pytest.warns(UserWarning, match=warning):
+        train, test = next(FaultFilteredSplit().split(gtzan_mini.paths, gtzan_mini.target))
     assert set(train) == set(np.flatnonzero(split == "train"))
+    assert not {"classical", "disco"} & set(gtzan_mini.target[train])
+    assert {"classical", "disco"} <= set(gtzan_mini.target[test])
 
 
 def test_track_group_kfold_never_splits_a_song():

@@ -1,6 +1,7 @@
 """Leak-free cross-validation splitters for GTZAN and segment-level data."""
 
 import os
+import warnings
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator, StratifiedGroupKFold
@@ -28,14 +29,26 @@ class FaultFilteredSplit(BaseCrossValidator):
         ``"blues/blues.00012.3.wav"``; see
         :func:`sk_genre.datasets.gtzan_track_id`). None: taken from the
         ``groups`` passed to ``split``; failing that, from ``X`` when it is a
-        sequence of paths, or the bundled table's row order when ``X`` has its
-        1000 rows.
+        sequence of paths, or the bundled table's row order when ``X`` holds
+        the bundled table's values (``load_gtzan_features().data``, or a
+        float32 copy). Any other array, whatever its number of rows, needs
+        ``track_ids`` or ``groups``.
 
     Raises
     ------
     ValueError
-        From ``split``: the rows' tracks cannot be told, a row holds no GTZAN
-        track id, or one side of the split would be empty.
+        From ``split``: the rows' tracks cannot be told (an array that is not
+        the bundled table, without ``track_ids`` or ``groups``), a row holds no
+        GTZAN track id, or one side of the split would be empty.
+
+    Warns
+    -----
+    UserWarning
+        From ``split``: the rows cover only part of the split's 443 training
+        and 197 validation tracks (a folder such as gtzan-mini, or a subset),
+        naming the genres with validation tracks but no training track when
+        ``y`` is given. The score then rests on few tracks and is not the
+        published split's.
 
     References
     ----------
@@ -80,16 +93,18 @@ class FaultFilteredSplit(BaseCrossValidator):
             return list(self.track_ids)
         if groups is not None:
             return list(groups)
-        if X is not None and len(X) and isinstance(X[0], str | os.PathLike):
+        if _is_paths(X):
             return list(X)
-        if X is not None and len(X) == 1000:
+        if X is not None and _is_bundled_table(X):
             from ..datasets import load_gtzan_features
 
             return list(load_gtzan_features().track_ids)
+        shape = getattr(X, "shape", None) or (0 if X is None else len(X),)
         raise ValueError(
             "FaultFilteredSplit must know the GTZAN track of each row: pass track_ids= "
-            "or groups= (e.g. load_gtzan_features().track_ids); "
-            f"got {0 if X is None else len(X)} rows and neither"
+            "or groups= (e.g. load_gtzan_features().track_ids), file paths as X, or the "
+            f"bundled table itself (load_gtzan_features().data); got X of shape {shape} "
+            "and neither"
         )
 
     def split(self, X, y=None, groups=None):
@@ -126,7 +141,61 @@ class FaultFilteredSplit(BaseCrossValidator):
                 "the fault-filtered split needs rows on both sides; got "
                 f"{len(train)} train and {len(test)} valid rows of {len(ids)}"
             )
+        _warn_partial_coverage(ids, fold, y)
         yield train, test
+
+
+def _is_paths(X):
+    """Whether ``X`` is a 1-D sequence of file paths (list, array or Series)."""
+    if X is None or getattr(X, "ndim", 1) != 1 or not len(X):
+        return False
+    first = X.iloc[0] if hasattr(X, "iloc") else X[0]
+    return isinstance(first, str | os.PathLike)
+
+
+def _is_bundled_table(X):
+    """Whether ``X`` holds the values of the bundled GTZAN table, row for row."""
+    from ..datasets import load_gtzan_features
+
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2:
+        return False
+    table = load_gtzan_features().data
+    if tuple(shape) != table.shape:
+        return False
+    try:
+        values = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    # float32 copies of the table pass; any other data of that shape fails
+    return bool(np.allclose(values, table, rtol=1e-6, atol=0.0))
+
+
+def _warn_partial_coverage(ids, fold, y):
+    """Warn when the rows cover only part of the split's 443 + 197 tracks."""
+    from ..datasets import gtzan_track_id, load_gtzan_features
+
+    gtzan = load_gtzan_features()
+    listed = {side: int(np.sum(gtzan.split == side)) for side in ("train", "valid")}
+    tracks = np.array([gtzan_track_id(i) for i in ids], dtype=object)
+    covered = {side: len(set(tracks[fold == side])) for side in listed}
+    if covered == listed:
+        return
+    message = (
+        f"the rows cover {covered['train']} of the fault-filtered split's {listed['train']} "
+        f"training tracks and {covered['valid']} of its {listed['valid']} validation tracks"
+    )
+    if y is not None:
+        y = np.asarray(y)
+        missing = sorted(set(y[fold == "valid"]) - set(y[fold == "train"]), key=str)
+        if missing:
+            message += f"; no training track of genre {', '.join(map(str, missing))}"
+    warnings.warn(
+        message + ": the score rests on these tracks only and is not the published "
+        "split's (Kereliuk et al. 2015)",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 class TrackGroupKFold(StratifiedGroupKFold):
