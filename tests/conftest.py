@@ -14,6 +14,7 @@ import pytest
 import soundfile as sf
 from sklearn.utils import Bunch
 
+#: the repository root; every test module imports it from here
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SK_GENRE_DATA", REPO.parent / "shared" / "data"))
 GTZAN_MINI = DATA / "gtzan-mini"

@@ -33,9 +33,13 @@ def test_demo_reports_random_and_artist_aware_accuracy(demo):
         r"artist-aware, fault-filtered train -> valid\s+443\s+197\s+(\d\.\d{3}) ± .* 5 seeds", out
     )
     assert random_cv and artist, out
-    # logistic regression gets 0.42 on this split; the seed DNN 0.416-0.467 over seeds 0-9
-    # (mean 0.440), 0.430 averaged over the demo's seeds 0-4
-    assert float(artist.group(1)) >= 0.42
+    # Chance is 0.10 and logistic regression gets 0.42 on this split; the seed DNN gets
+    # 0.416-0.467 over seeds 0-9 (mean 0.440, sd 0.016), 0.430 averaged over the demo's seeds
+    # 0-4. The mean of 5 seeds varies by about 0.016 / sqrt(5) = 0.007 with numeric noise
+    # (BLAS kernels, XLA): 0.38 is 7 such deviations (3 single-seed sd) below 0.430, and a
+    # network that learns nothing or leaks artists (random splits: 0.74) falls outside
+    # 0.38-0.55.
+    assert 0.38 <= float(artist.group(1)) <= 0.55
     # random splits leak artists: they must look (much) better than the honest split
     assert float(random_cv.group(1)) > float(artist.group(1)) + 0.1
     assert "Classification report, fault-filtered valid (197 tracks)" in out

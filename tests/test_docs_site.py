@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
+
 SITE = Path(os.environ.get("SK_GENRE_SITE", REPO / "site"))
 REQUIRED = os.environ.get("SK_GENRE_REQUIRE_BROWSER") == "1"
 GALLERY_PAGE = "generated/gallery/plot_1_quick_start/"

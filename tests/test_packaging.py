@@ -21,9 +21,8 @@ import soundfile as sf
 
 import sk_genre
 
-from .conftest import GTZAN_MINI
+from .conftest import GTZAN_MINI, REPO
 
-REPO = Path(__file__).resolve().parents[1]
 PACKAGE_DATA = [
     "sk_genre/py.typed",
     "sk_genre/datasets/data/gtzan_features_30_sec.csv",

@@ -39,9 +39,8 @@ from sk_genre.pretrained import (
 )
 from sk_genre.pretrained._weights import MODELS, verified
 
-from .conftest import music_like, write_audio
+from .conftest import REPO, music_like, write_audio
 
-REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "tests" / "data" / "musicnn_reference.npz"
 OUTPUTS = ("taggram", "penultimate", "mean_pool", "max_pool")
 SR = 16000
