@@ -8,13 +8,23 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def locate_data(data_arg):
-    """(gtzan-mini folder or None, the folder looked in, where that came from)."""
-    if data_arg is not None:
-        base, source = Path(data_arg), "--data"
-    elif os.environ.get("SK_GENRE_DATA"):
-        base, source = Path(os.environ["SK_GENRE_DATA"]), "$SK_GENRE_DATA"
-    else:
-        base, source = REPO.parent / "shared" / "data", "default"
+    """(gtzan-mini folder or None, the folder looked in, where that came from).
+
+    The folder is :func:`sk_genre.datasets.get_data_home` of ``--data``: ``--data``, else
+    ``$SK_GENRE_DATA``, else ``../shared/data`` beside the repository; ``--data`` may also be
+    gtzan-mini/ itself. Exits with a message when ``--data`` or ``$SK_GENRE_DATA`` is no folder.
+    """
+    from sk_genre.datasets import get_data_home
+
+    source = "--data" if data_arg is not None else "$SK_GENRE_DATA"
+    try:
+        base = get_data_home(data_arg)
+    except FileNotFoundError as exc:
+        sys.exit(f"error: {source}: {exc}")
+    if base is None:
+        return None, "../shared/data beside the repository", "default"  # base: for messages
+    if data_arg is None and not os.environ.get("SK_GENRE_DATA"):
+        source = "default"
     for root in (base / "gtzan-mini", base):
         if root.is_dir() and any(root.glob("*/*.ogg")):
             return root, base, source

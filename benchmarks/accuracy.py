@@ -15,6 +15,8 @@ A. The bundled GTZAN feature table (1000 tracks x 57 features). For each dense
      (:class:`sk_genre.evaluation.FaultFilteredSplit`): mean ± std over network
      seeds 0..4, and each seed's value.
 
+   Both through :func:`sk_genre.evaluation.compare_splits` (as ``sk-genre demo``).
+
 B. Beat the seed DNN on ``valid`` *without selecting on valid*. Every candidate
    below was fixed before any valid score was seen; hyper-parameters are tuned,
    and the winner is chosen, on the 443 training tracks alone, by **blocked
@@ -23,9 +25,10 @@ B. Beat the seed DNN on ``valid`` *without selecting on valid*. Every candidate
    genre). GTZAN stores each artist's excerpts in consecutive numbers, and there
    are no artist labels, so contiguous blocks are a proxy for artist groups: an
    artist can still straddle a block boundary, so this CV leaks less than random
-   CV but not nothing. Tuned models (``GridSearchCV`` over the same blocked folds
-   of the outer-training part) are scored by *nested* CV, so their CV score is
-   not inflated by the tuning. Stochastic models are scored in CV with seed 0
+   CV but not nothing (:class:`sk_genre.evaluation.BlockedGenreKFold`). Tuned
+   models (``GridSearchCV`` over the same blocked folds of the outer-training
+   part) are scored by *nested* CV, so their CV score is not inflated by the
+   tuning. Stochastic models are scored in CV with seed 0
    (the DNN seed bag with its seeds 0..4). The candidate with the highest
    blocked-CV accuracy wins; it is then evaluated once on ``valid`` (over seeds
    0..4 if stochastic; a seed bag over two disjoint bags, seeds 0..4 and 5..9).
@@ -77,12 +80,7 @@ from _common import find_data
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import (
-    BaseCrossValidator,
-    GridSearchCV,
-    StratifiedKFold,
-    cross_val_score,
-)
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
@@ -91,7 +89,12 @@ from threadpoolctl import threadpool_limits
 import sk_genre
 from sk_genre import make_pipeline
 from sk_genre.datasets import load_audio_folder, load_gtzan_features
-from sk_genre.evaluation import FaultFilteredSplit, TrackGroupKFold
+from sk_genre.evaluation import (
+    BlockedGenreKFold,
+    FaultFilteredSplit,
+    TrackGroupKFold,
+    compare_splits,
+)
 
 PRESETS = ("baseline", "regularized", "dnn", "dnn_threshold")
 DNN_REFERENCE = 0.440  # seed DNN on valid, mean over seeds 0-9 (range 0.416-0.467)
@@ -264,44 +267,17 @@ def predict_from(proba, classes):
 # ------------------------------------------------------------------------ blocked CV
 
 
-def blocked_folds(track_ids, y, n_folds):
-    """Fold of each row: within each genre, contiguous blocks of GTZAN numbers.
+def fold_of_rows(cv, X, y, groups=None):
+    """Fold of each row: the number of the fold that tests it.
 
-    ``"blues.00012"`` ids sort by number within a genre; the k-th fifth (for 5
-    folds) of each genre's rows in that order is fold k. GTZAN keeps an artist's
-    excerpts in consecutive numbers, so blocks approximate artist groups.
+    With ``sk_genre.evaluation.BlockedGenreKFold`` and the GTZAN track ids as
+    ``groups``: within each genre, contiguous blocks of GTZAN numbers (an
+    artist proxy).
     """
-    track_ids, y = np.asarray(track_ids, dtype=object), np.asarray(y, dtype=object)
-    fold = np.empty(len(y), dtype=int)
-    for genre in np.unique(y):
-        rows = np.flatnonzero(y == genre)
-        if len(rows) < n_folds:
-            raise ValueError(
-                f"each genre must have at least n_folds={n_folds} rows; got {len(rows)} ({genre})"
-            )
-        ordered = rows[np.argsort(track_ids[rows].astype(str), kind="stable")]
-        fold[ordered] = np.arange(len(ordered)) * n_folds // len(ordered)
+    fold = np.full(len(y), -1)
+    for i, (_, test) in enumerate(cv.split(X, y, groups)):
+        fold[test] = i
     return fold
-
-
-class BlockedGenreKFold(BaseCrossValidator):
-    """K folds of contiguous GTZAN-number blocks within each genre (artist proxy).
-
-    ``groups`` must be the GTZAN track ids of the rows (``"blues.00012"``).
-    """
-
-    def __init__(self, n_splits=5):
-        self.n_splits = n_splits
-
-    def get_n_splits(self, X=None, y=None, groups=None):
-        return self.n_splits
-
-    def split(self, X, y=None, groups=None):
-        if groups is None or y is None:
-            raise ValueError("BlockedGenreKFold needs y and groups (the GTZAN track ids)")
-        fold = blocked_folds(groups, y, self.n_splits)
-        for k in range(self.n_splits):
-            yield np.flatnonzero(fold != k), np.flatnonzero(fold == k)
 
 
 # ------------------------------------------------------------------ the GTZAN table
@@ -329,6 +305,22 @@ class Table:
             acc = self.valid_accuracy(self._valid_proba[key][:2])
             log(f"  {name} seed {seed}: train -> valid {acc:.3f} ({time.perf_counter() - t:.0f} s)")
         return self._valid_proba[key]
+
+    def remember_valid(self, name, result):
+        """Cache the valid probabilities of ``compare_splits``' fitted ``"artist"`` estimators."""
+        ((train, valid),) = result.indices["artist"]
+        assert np.array_equal(train, self.train) and np.array_equal(valid, self.valid)
+        for seed, (estimator,), seconds in zip(
+            result.seeds["artist"],
+            result.estimators["artist"],
+            result.fit_time["artist"][:, 0],
+            strict=True,
+        ):
+            seed = 0 if seed is None else seed
+            proba = np.asarray(estimator.predict_proba(self.X[self.valid]))
+            self._valid_proba[name, seed] = (proba, estimator.classes_, None)
+            acc = self.valid_accuracy((proba, estimator.classes_))
+            log(f"  {name} seed {seed}: train -> valid {acc:.3f} ({seconds:.0f} s)")
 
     def valid_accuracy(self, proba_classes):
         proba, classes = proba_classes[:2]
@@ -362,14 +354,26 @@ def part_a(table, args):
     rows, results = [], []
     for name, factory, stochastic in models:
         t = time.perf_counter()
-        log(f"A: {name}: random stratified {args.folds}-fold CV on {len(y)} tracks")
-        folds = cross_val_score(factory(0), X, y, cv=cv)
-        release_keras()
+        log(
+            f"A: {name}: random stratified {args.folds}-fold CV on {len(y)} tracks, "
+            "fault-filtered train -> valid"
+        )
+        # random folds with network seed 0; the artist-aware split once per seed
+        result = compare_splits(
+            factory(0),
+            X,
+            y,
+            splits={"random": cv, "artist": FaultFilteredSplit()},
+            groups=table.ids,
+            seeds={"artist": seeds if stochastic else None},
+            return_estimator=True,
+        )
+        folds = result.scores["random"][0]
+        valid = result.scores["artist"][:, 0].tolist()
         log(f"  folds {np.round(folds, 3).tolist()} ({time.perf_counter() - t:.0f} s)")
-        valid = [
-            table.valid_accuracy(table.valid_result(name, factory(seed), seed))
-            for seed in (seeds if stochastic else [0])
-        ]
+        table.remember_valid(name, result)  # parts B and D reuse these fits
+        del result
+        release_keras()
         results.append(
             {
                 "model": name,
@@ -505,12 +509,8 @@ def part_b(table, args):
     tr = table.train
     X_tr, y_tr, ids_tr = X[tr], y[tr], ids[tr]
     k = args.folds
-    blocked = blocked_folds(ids_tr, y_tr, k)
-    random_fold = np.empty(len(y_tr), dtype=int)
-    for i, (_, test) in enumerate(
-        StratifiedKFold(k, shuffle=True, random_state=0).split(X_tr, y_tr)
-    ):
-        random_fold[test] = i
+    blocked = fold_of_rows(BlockedGenreKFold(k), X_tr, y_tr, groups=ids_tr)
+    random_fold = fold_of_rows(StratifiedKFold(k, shuffle=True, random_state=0), X_tr, y_tr)
     specs = member_specs(k)
     oof_cache = {}
 

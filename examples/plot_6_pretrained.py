@@ -28,7 +28,6 @@ cores, most of it computing each track's embedding and MFCCs once.
 # tracks on one side of every split; `StratifiedGroupKFold` then balances the
 # genres as well as the groups allow.
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -40,15 +39,11 @@ from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict, cross_val_score
 
 from sk_genre import make_pipeline
-from sk_genre.datasets import load_audio_folder
+from sk_genre.datasets import get_data_home, load_audio_folder
 from sk_genre.pretrained import top_tags
 
-try:
-    EXAMPLES = Path(__file__).resolve().parent
-except NameError:  # mkdocs-gallery runs the script from examples/, without __file__
-    EXAMPLES = Path.cwd()
-DATA = Path(os.environ.get("SK_GENRE_DATA", EXAMPLES.parent.parent / "shared" / "data"))
-ROOT = DATA / "gtzan-mini"
+DATA = get_data_home()  # $SK_GENRE_DATA, else ../shared/data beside the repository, else None
+ROOT = None if DATA is None else DATA / "gtzan-mini"
 
 
 def synthetic_folder(root, genres=("drone", "noise", "clicks"), per_genre=6, sr=16000):
@@ -71,12 +66,12 @@ def synthetic_folder(root, genres=("drone", "noise", "clicks"), per_genre=6, sr=
     return root
 
 
-if (ROOT / "manifest.csv").is_file():
+if ROOT is not None and (ROOT / "manifest.csv").is_file():
     synthetic = False
 else:
     print(
-        f"gtzan-mini not found at {ROOT} (set SK_GENRE_DATA to the folder that holds "
-        "gtzan-mini/): running on SYNTHETIC clips; the numbers below mean nothing"
+        f"gtzan-mini not found at {ROOT or '../shared/data'} (set SK_GENRE_DATA to the folder "
+        "that holds gtzan-mini/): running on SYNTHETIC clips; the numbers below mean nothing"
     )
     synthetic = True
     ROOT = synthetic_folder(Path(tempfile.mkdtemp(prefix="sk_genre_synthetic_")) / "clips")

@@ -1,11 +1,11 @@
 """Shared fixtures: synthetic audio for unit tests, real GTZAN audio for integration tests.
 
 The real data lives beside the project in ../shared/data (never in the repo);
-set SK_GENRE_DATA to the folder that holds gtzan-mini/ to use another copy.
+set SK_GENRE_DATA to the folder that holds gtzan-mini/ to use another copy
+(:func:`sk_genre.datasets.get_data_home` finds it).
 """
 
 import csv
-import os
 import warnings
 from pathlib import Path
 
@@ -14,10 +14,13 @@ import pytest
 import soundfile as sf
 from sklearn.utils import Bunch
 
+from sk_genre.datasets import get_data_home
+
 #: the repository root; every test module imports it from here
 REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("SK_GENRE_DATA", REPO.parent / "shared" / "data"))
-GTZAN_MINI = DATA / "gtzan-mini"
+#: the data folder (None without one: the real-data tests skip); a wrong SK_GENRE_DATA fails here
+DATA = get_data_home()
+GTZAN_MINI = None if DATA is None else DATA / "gtzan-mini"
 SR = 22050
 
 
@@ -46,12 +49,13 @@ def write_audio(path, y, sr=SR, subtype=None):
 @pytest.fixture(scope="session")
 def gtzan_mini():
     """The real GTZAN subset: paths, genres, stems and fault-filtered split, from manifest.csv."""
-    manifest = GTZAN_MINI / "manifest.csv"
-    if not manifest.is_file():
+    if GTZAN_MINI is None or not (GTZAN_MINI / "manifest.csv").is_file():
+        where = "(no ../shared/data beside the repository)" if DATA is None else f"at {GTZAN_MINI}"
         pytest.skip(
-            f"real GTZAN audio not found at {GTZAN_MINI} "
+            f"real GTZAN audio not found {where} "
             "(set SK_GENRE_DATA to the folder that holds gtzan-mini/)"
         )
+    manifest = GTZAN_MINI / "manifest.csv"
     with manifest.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     return Bunch(

@@ -61,7 +61,7 @@ from sk_genre.pretrained import (
 from .conftest import music_like
 
 # scikit-learn's checks feed (n, <= 8) arrays of tiny clips, which sk_genre warns about because
-# a real (n_samples, n_channels) waveform has that shape (sk_genre.io.check_clips)
+# a real (n_samples, n_channels) waveform has that shape (sk_genre.features.check_clips)
 pytestmark = pytest.mark.filterwarnings("ignore:X of shape .* is read as:UserWarning")
 
 # ---------------------------------------------------------------- estimators

@@ -33,8 +33,8 @@ def test_gtzan_features_as_frame():
 
 @pytest.mark.real_data
 def test_bundled_split_lists_match_shared():
-    if not (DATA / "gtzan-splits").is_dir():
-        pytest.skip(f"{DATA / 'gtzan-splits'} not found")
+    if DATA is None or not (DATA / "gtzan-splits").is_dir():
+        pytest.skip(f"gtzan-splits/ not found in the data folder ({DATA})")
     g = load_gtzan_features()
     for split, name in (("train", "train_filtered.txt"), ("valid", "valid_filtered.txt")):
         listed = {Path(line.strip()).stem for line in (DATA / "gtzan-splits" / name).open()}

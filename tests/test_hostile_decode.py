@@ -100,7 +100,8 @@ def test_crafted_sample_rate_is_refused_before_decoding(tmp_path, track, rate):
         assert caught.value.path == str(bad)
     # one clip's failure: skipped, the good file is still transformed
     mfcc = MFCCTransformer(on_error="skip", verbose=0)
-    assert mfcc.fit_transform([bad, good]).shape == (1, 40)
+    X = mfcc.fit_transform([bad, good])
+    assert X.shape == (2, 40) and np.isnan(X[0]).all() and np.isfinite(X[1]).all()
     assert list(mfcc.kept_indices_) == [1] and "sample rate" in str(mfcc.errors_[0])
 
 

@@ -27,9 +27,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from sk_genre.datasets import load_audio_folder, segment_audio_folder
+from sk_genre.datasets import load_audio_folder, segment_audio, segment_audio_folder
 from sk_genre.exceptions import AudioDecodeError
-from sk_genre.io import AUDIO_EXTENSIONS, load_audio, segment_audio
+from sk_genre.io import AUDIO_EXTENSIONS, load_audio
 
 from .conftest import write_audio
 

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from sk_genre.exceptions import AudioDecodeError
-from sk_genre.io import check_clips, load_audio, load_clip
+from sk_genre.features import check_clips, load_clip
+from sk_genre.io import load_audio
 
 from .conftest import SR, sine, write_audio
 

@@ -43,17 +43,17 @@ def test_input_forms_agree(tmp_path):
 
 
 def test_each_file_is_decoded_once_per_fit(tmp_path, monkeypatch):
-    import sk_genre.io
+    import sk_genre.features._validation as validation  # load_clip decodes through its load_audio
 
     paths = [write_audio(tmp_path / f"c{i}.wav", music_like(0.5, seed=i)) for i in range(3)]
     decoded = []
-    real_load_audio = sk_genre.io.load_audio
+    real_load_audio = validation.load_audio
 
     def counting_load_audio(path, **kwargs):
         decoded.append(str(path))
         return real_load_audio(path, **kwargs)
 
-    monkeypatch.setattr(sk_genre.io, "load_audio", counting_load_audio)
+    monkeypatch.setattr(validation, "load_audio", counting_load_audio)
     MFCCTransformer().fit_transform(paths)
     assert sorted(decoded) == sorted(str(p) for p in paths)
 

@@ -67,8 +67,12 @@ def test_skip_keeps_the_good_rows_and_names_the_bad_ones(batch, n_jobs):
     np.testing.assert_array_equal(mfcc.kept_indices_, good)
     assert sorted(mfcc.errors_) == bad
     assert all(mfcc.errors_[i].path == paths[i] for i in bad)
-    # the kept rows are exactly what the good files give on their own
-    np.testing.assert_array_equal(X, MFCCTransformer(verbose=0).transform([paths[i] for i in good]))
+    # one row per clip: the good rows are exactly what the good files give on their own, the
+    # bad rows are all NaN
+    assert X.shape == (len(paths), 40)
+    alone = MFCCTransformer(verbose=0).transform([paths[i] for i in good])
+    np.testing.assert_array_equal(X[good], alone)
+    assert np.isnan(X[bad]).all()
 
 
 def test_warn_warns_once_naming_each_file_and_cause(batch):
@@ -78,17 +82,18 @@ def test_warn_warns_once_naming_each_file_and_cause(batch):
         X = chunker.fit_transform(paths)
     assert len(caught) == 1
     message = str(caught[0].message)
-    assert "left out 3 of 9" in message
+    assert "could not read 3 of 9 clip(s) (on_error='warn'; their rows are NaN)" in message
     for i in bad:
         assert paths[i] in message
     assert "file is empty (0 bytes)" in message and "not a decodable audio file" in message
-    assert X.shape[0] == 6
+    assert X.shape[0] == 9 and np.isnan(X[bad]).all() and not np.isnan(np.delete(X, bad, 0)).any()
 
 
 def test_arrays_are_named_by_position():
     X = [np.zeros(SR, np.float32), np.array([np.nan] * SR), music_like(1.0)]
     mfcc = MFCCTransformer(verbose=0, on_error="skip")
-    assert mfcc.fit_transform(X).shape == (2, 40)
+    Xt = mfcc.fit_transform(X)
+    assert Xt.shape == (3, 40) and np.isnan(Xt[1]).all() and np.isfinite(Xt[[0, 2]]).all()
     assert list(mfcc.errors_) == [1] and "clip 1" in str(mfcc.errors_[1])
 
 
@@ -159,10 +164,17 @@ def test_pipeline_aligns_labels_and_per_track_fit_params(batch):
     np.testing.assert_array_equal(
         pipe["model"].coef_, reference["model"].coef_
     )  # same data, same labels, same weights
+    # one answer per track: the model's for readable ones, the weighted training prior of
+    # the readable tracks' genres for the others (as DummyClassifier(strategy="prior"))
     proba = pipe.predict_proba(paths)
-    assert proba.shape == (6, 3)
-    np.testing.assert_array_equal(proba, reference.predict_proba([paths[i] for i in good]))
-    assert pipe.score(paths, y) == reference.score([paths[i] for i in good], y[good])
+    assert proba.shape == (9, 3)
+    np.testing.assert_array_equal(proba[good], reference.predict_proba([paths[i] for i in good]))
+    prior = [weights[good][y[good] == g].sum() / weights[good].sum() for g in pipe.classes_]
+    np.testing.assert_allclose(proba[bad], np.tile(prior, (3, 1)))
+    predicted = pipe.predict(paths)
+    assert list(predicted[bad]) == [pipe.classes_[np.argmax(prior)]] * 3
+    # score is the accuracy of predict over every track: what a named scorer computes
+    assert pipe.score(paths, y) == np.mean(predicted == y)
     assert sorted(pipe.errors_) == bad
 
 

@@ -24,7 +24,6 @@ import sk_genre
 from .conftest import GTZAN_MINI, REPO
 
 PACKAGE_DATA = [
-    "sk_genre/py.typed",
     "sk_genre/datasets/data/gtzan_features_30_sec.csv",
     "sk_genre/datasets/data/gtzan_ff_train.txt",
     "sk_genre/datasets/data/gtzan_ff_valid.txt",
@@ -126,6 +125,7 @@ gtzan = load_gtzan_features()
 print(json.dumps({
     "file": sk_genre.__file__,
     "version": sk_genre.__version__,
+    # no py.typed: the public API is not annotated, so the package must not claim PEP 561
     "typed": (Path(sk_genre.__file__).parent / "py.typed").is_file(),
     "predictions": list(pipe.predict(clips)),
     "accuracy": float(pipe.score(clips, genres)),
@@ -156,7 +156,7 @@ def test_wheel_installs_into_a_fresh_venv_and_works_outside_the_source_tree(dist
     assert installed.is_relative_to(venv.resolve()), installed  # the wheel, not the source tree
     assert not installed.is_relative_to(REPO)
     assert report["version"] == sk_genre.__version__
-    assert report["typed"]
+    assert not report["typed"]
     assert report["table_shape"] == [1000, 57]
     assert "train" in report["splits"] and "valid" in report["splits"]
     assert set(report["predictions"]) <= {"tone", "noise"}

@@ -289,7 +289,7 @@ def test_bad_files_are_named_and_skipped(tmp_path):
         MusicnnEmbedding().fit_transform([str(good), str(bad)])
     embedding = MusicnnEmbedding(on_error="skip")
     X = embedding.fit_transform([str(bad), str(good), str(bad)])
-    assert X.shape == (1, 200)
+    assert X.shape == (3, 200) and np.isnan(X[[0, 2]]).all() and np.isfinite(X[1]).all()
     assert embedding.kept_indices_.tolist() == [1]
     assert sorted(embedding.errors_) == [0, 2]
     parallel = MusicnnEmbedding(on_error="skip", n_jobs=2)  # failures come back from workers
@@ -299,7 +299,7 @@ def test_bad_files_are_named_and_skipped(tmp_path):
     assert parallel.kept_indices_.tolist() == [1] and sorted(parallel.errors_) == [0, 2]
     with pytest.raises(AudioDecodeError, match="bad.wav"):
         MusicnnEmbedding(n_jobs=2).fit_transform([str(good), str(bad)])
-    with pytest.warns(UserWarning, match=r"left out 1 of 2 clip\(s\).*bad.wav"):
+    with pytest.warns(UserWarning, match=r"could not read 1 of 2 clip\(s\).*bad.wav"):
         MusicnnEmbedding(on_error="warn").fit_transform([str(good), str(bad)])
     with pytest.raises(ValueError, match="clip 0 must contain only finite samples"):
         MusicnnEmbedding().fit_transform([np.full(1000, np.nan, dtype=np.float32)])

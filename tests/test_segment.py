@@ -14,9 +14,9 @@ import soundfile as sf
 from sklearn.model_selection import GroupKFold
 
 from sk_genre.cli import main
-from sk_genre.datasets import load_audio_folder, segment_audio_folder
+from sk_genre.datasets import load_audio_folder, segment_audio, segment_audio_folder
 from sk_genre.exceptions import AudioDecodeError
-from sk_genre.io import load_audio, segment_audio
+from sk_genre.io import load_audio
 
 from .conftest import SR, sine, write_audio
 

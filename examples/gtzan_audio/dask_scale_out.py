@@ -34,7 +34,6 @@ point is that the same code runs unchanged on many machines.
 
 import argparse
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -44,14 +43,18 @@ import numpy as np
 from distributed import Client, LocalCluster
 
 from sk_genre import SpectralFeatureUnion, make_pipeline
-from sk_genre.datasets import fault_filtered_split, load_audio_folder, load_gtzan_features
-
-REPO = Path(__file__).resolve().parents[2]
+from sk_genre.datasets import (
+    fault_filtered_split,
+    get_data_home,
+    load_audio_folder,
+    load_gtzan_features,
+)
 
 
 def default_data_dir():
-    """`$SK_GENRE_DATA/gtzan-mini`, else `../shared/data/gtzan-mini` beside the repository."""
-    return Path(os.environ.get("SK_GENRE_DATA", REPO.parent / "shared" / "data")) / "gtzan-mini"
+    """`gtzan-mini/` in `get_data_home()`: `$SK_GENRE_DATA`, else `../shared/data` (or None)."""
+    home = get_data_home()
+    return None if home is None else home / "gtzan-mini"
 
 
 def parse_args(argv):
@@ -99,7 +102,7 @@ def connect(args):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if not args.data.is_dir():
+    if args.data is None or not args.data.is_dir():
         sys.exit(f"no audio folder at {args.data}: pass DATA_DIR or set SK_GENRE_DATA")
     tracks = load_audio_folder(args.data, on_error="warn")
     paths, y = tracks.paths[: args.limit], np.asarray(tracks.target)[: args.limit]

@@ -36,7 +36,6 @@ artist-aware split).
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -50,15 +49,14 @@ from sklearn.pipeline import make_pipeline as sk_make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sk_genre import MFCCTransformer, make_pipeline
-from sk_genre.datasets import load_audio_folder, segment_audio_folder
+from sk_genre.datasets import get_data_home, load_audio_folder, segment_audio_folder
 from sk_genre.evaluation import TrackGroupKFold
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def default_data_dir():
-    """`$SK_GENRE_DATA/gtzan-mini`, else `../shared/data/gtzan-mini` beside the repository."""
-    return Path(os.environ.get("SK_GENRE_DATA", REPO.parent / "shared" / "data")) / "gtzan-mini"
+    """`gtzan-mini/` in `get_data_home()`: `$SK_GENRE_DATA`, else `../shared/data` (or None)."""
+    home = get_data_home()
+    return None if home is None else home / "gtzan-mini"
 
 
 def parse_args(argv):
@@ -85,7 +83,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if not args.data.is_dir():
+    if args.data is None or not args.data.is_dir():
         sys.exit(f"no audio folder at {args.data}: pass DATA_DIR or set SK_GENRE_DATA")
 
     with tempfile.TemporaryDirectory(prefix="sk_genre_pieces_") as pieces_dir:

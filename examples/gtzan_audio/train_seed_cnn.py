@@ -35,7 +35,6 @@ artist-aware one.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -43,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from sk_genre import make_pipeline
-from sk_genre.datasets import load_audio_folder
+from sk_genre.datasets import get_data_home, load_audio_folder
 from sk_genre.display import save_audio_plots
 from sk_genre.evaluation import (
     FaultFilteredSplit,
@@ -52,12 +51,11 @@ from sk_genre.evaluation import (
     save_evaluation_plots,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def default_data_dir():
-    """`$SK_GENRE_DATA/gtzan-mini`, else `../shared/data/gtzan-mini` beside the repository."""
-    return Path(os.environ.get("SK_GENRE_DATA", REPO.parent / "shared" / "data")) / "gtzan-mini"
+    """`gtzan-mini/` in `get_data_home()`: `$SK_GENRE_DATA`, else `../shared/data` (or None)."""
+    home = get_data_home()
+    return None if home is None else home / "gtzan-mini"
 
 
 def parse_args(argv):
@@ -89,7 +87,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if not args.data.is_dir():
+    if args.data is None or not args.data.is_dir():
         sys.exit(f"no audio folder at {args.data}: pass DATA_DIR or set SK_GENRE_DATA")
     tracks = load_audio_folder(args.data, on_error="warn")
     print(f"{len(tracks.paths)} tracks, {len(tracks.target_names)} genres in {args.data}")

@@ -43,13 +43,13 @@ def atomic_path(path, *, suffix=None):
     suffix = path.suffix if suffix is None else suffix
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
     tmp = Path(tmp)
-    try:
-        # mkstemp makes the file private (0o600); give it the mode a plain open() would,
-        # or the replaced file's own, so the rename does not change who can read it
-        os.chmod(fd, _file_mode(path))
-    finally:
-        os.close(fd)
-    try:
+    try:  # one handler from right after mkstemp: Ctrl-C during the chmod leaves no file either
+        try:
+            # mkstemp makes the file private (0o600); give it the mode a plain open() would,
+            # or the replaced file's own, so the rename does not change who can read it
+            os.chmod(fd, _file_mode(path))
+        finally:
+            os.close(fd)
         yield tmp
         os.replace(tmp, path)
     except BaseException:

@@ -78,6 +78,7 @@ def _demo(args):
     from sklearn.model_selection import StratifiedKFold
 
     from .datasets import load_gtzan_features
+    from .evaluation import FaultFilteredSplit, compare_splits
 
     if args.save:
         check_output_path(args.save)  # before a minute of training
@@ -88,22 +89,26 @@ def _demo(args):
         f"sk-genre demo: the '{args.model}' seed network on the bundled GTZAN feature table "
         f"({X.shape[0]} tracks, {X.shape[1]} features, {len(gtzan.target_names)} genres)\n"
     )
-    cv = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.random_state)
-    train, valid = gtzan.split == "train", gtzan.split == "valid"
     seeds = [args.random_state + k for k in range(args.seeds)]
     start = time.perf_counter()
-    fold_scores, valid_scores, first_pred = [], [], None
-    with tqdm(total=args.folds + len(seeds), desc="training", unit="fit", leave=False) as bar:
-        for fold_train, fold_test in cv.split(X, y):
-            model = clone(pipe).fit(X[fold_train], y[fold_train])
-            fold_scores.append(model.score(X[fold_test], y[fold_test]))
-            bar.update()
-        for seed in seeds:
-            model = clone(pipe).set_params(model__random_state=seed).fit(X[train], y[train])
-            y_pred = model.predict(X[valid])
-            valid_scores.append(np.mean(y_pred == y[valid]))
-            first_pred = y_pred if first_pred is None else first_pred
-            bar.update()
+    result = compare_splits(  # the random folds once (seed random_state), the split per seed
+        pipe,
+        X,
+        y,
+        splits={
+            "random": StratifiedKFold(
+                n_splits=args.folds, shuffle=True, random_state=args.random_state
+            ),
+            "artist": FaultFilteredSplit(),
+        },
+        groups=gtzan.track_ids,
+        seeds={"artist": seeds},
+        return_estimator=True,
+        verbose=1,
+    )
+    valid_scores = result.scores["artist"][:, 0]
+    train, valid = result.indices["artist"][0]
+    first_pred = result.estimators["artist"][0][0].predict(X[valid])
     n_test = X.shape[0] // args.folds
     _print_table(
         [
@@ -112,13 +117,13 @@ def _demo(args):
                 f"random stratified {args.folds}-fold CV, all tracks (leaky)",
                 X.shape[0] - n_test,
                 n_test,
-                f"{np.mean(fold_scores):.3f} ± {np.std(fold_scores):.3f} over {args.folds} folds",
+                f"{result.mean('random'):.3f} ± {result.std('random'):.3f} over {args.folds} folds",
             ),
             (
                 "artist-aware, fault-filtered train -> valid",
-                int(train.sum()),
-                int(valid.sum()),
-                f"{np.mean(valid_scores):.3f} ± {np.std(valid_scores):.3f} over {len(seeds)} seeds",
+                len(train),
+                len(valid),
+                f"{result.mean('artist'):.3f} ± {result.std('artist'):.3f} over {len(seeds)} seeds",
             ),
         ]
     )
@@ -130,8 +135,7 @@ def _demo(args):
         + ", ".join(f"{s:.3f}" for s in valid_scores)
     )
     print(
-        f"\nClassification report, fault-filtered valid ({int(valid.sum())} tracks), "
-        f"seed {seeds[0]}:\n"
+        f"\nClassification report, fault-filtered valid ({len(valid)} tracks), seed {seeds[0]}:\n"
     )
     print(classification_report(y[valid], first_pred, digits=3, zero_division=0))
     if args.save:
@@ -249,6 +253,7 @@ def _train(args):
         model=args.model,
         n_jobs=args.n_jobs,
         random_state=args.random_state,
+        verbose=1,  # progress on the terminal (the library's default is silent, as sklearn's)
         on_error="skip",  # train on the readable files; the others are listed below
     )
     if features == "mfcc":
@@ -399,7 +404,7 @@ def _tag(args):
     except ValueError as exc:  # no file could be read: the message names every one
         _eprint(f"sk-genre: error: {exc}")
         return EXIT_USAGE
-    ranked_tags = rank_tags(scores, args.model, args.top_k)
+    ranked_tags = rank_tags(scores[tagger.kept_indices_], args.model, args.top_k)
     for i, ranked in zip(tagger.kept_indices_, ranked_tags, strict=True):
         print(f"{args.files[i]}\t" + ", ".join(f"{tag} {p:.2f}" for tag, p in ranked))
     errors = tagger.errors_

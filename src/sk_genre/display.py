@@ -31,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ._docstring import fill_doc
 from ._plotting import current_axes, headless_axes, import_pyplot, save_figure
-from .io import load_clip
+from .features import load_clip
 
 __all__ = ["plot_chunks", "plot_mel_spectrogram", "plot_waveform", "save_audio_plots"]
 
@@ -52,22 +53,16 @@ def _title_of(audio, title, what):
     return what
 
 
+@fill_doc(title='"Waveform" and the file\'s name')
 def plot_waveform(audio, *, sr=22050, ax=None, title=None):
     """Draw the waveform of a clip against time in seconds.
 
     Parameters
     ----------
-    audio : str, os.PathLike or array-like of shape (n_samples,)
-        An audio file (decoded and resampled to ``sr`` Hz with
-        :func:`sk_genre.io.load_audio`) or a mono waveform sampled at ``sr``
-        Hz.
-    sr : int, default=22050
-        Sampling rate in Hz.
-    ax : matplotlib.axes.Axes or None, default=None
-        Axes to draw on; ``None``: the current pyplot Axes
-        (:func:`matplotlib.pyplot.gca`).
-    title : str or None, default=None
-        Axes title; ``None``: "Waveform" and the file's name.
+    %(audio)s
+    %(sr)s
+    %(ax_current)s
+    %(title)s
 
     Returns
     -------
@@ -107,6 +102,7 @@ def plot_waveform(audio, *, sr=22050, ax=None, title=None):
     return ax
 
 
+@fill_doc(title='"Log-mel spectrogram" and the file\'s name')
 def plot_mel_spectrogram(
     audio, *, sr=22050, n_mels=128, n_fft=2048, hop_length=512, ax=None, title=None
 ):
@@ -119,23 +115,13 @@ def plot_mel_spectrogram(
 
     Parameters
     ----------
-    audio : str, os.PathLike or array-like of shape (n_samples,)
-        An audio file (decoded and resampled to ``sr`` Hz with
-        :func:`sk_genre.io.load_audio`) or a mono waveform sampled at ``sr``
-        Hz.
-    sr : int, default=22050
-        Sampling rate in Hz.
-    n_mels : int, default=128
-        Mel bands.
-    n_fft : int, default=2048
-        FFT window in samples.
-    hop_length : int, default=512
-        Hop between frames in samples.
-    ax : matplotlib.axes.Axes or None, default=None
-        Axes to draw on; ``None``: the current pyplot Axes
-        (:func:`matplotlib.pyplot.gca`).
-    title : str or None, default=None
-        Axes title; ``None``: "Log-mel spectrogram" and the file's name.
+    %(audio)s
+    %(sr)s
+    %(n_mels)s
+    %(n_fft)s
+    %(hop_length)s
+    %(ax_current)s
+    %(title)s
 
     Returns
     -------
@@ -193,6 +179,7 @@ def plot_mel_spectrogram(
     return ax
 
 
+@fill_doc(title='"Log-mel chunks" and their number')
 def plot_chunks(chunks, *, chunk_duration=4.0, chunk_hop=2.0, top_db=80.0, ax=None, title=None):
     """Draw the log-mel chunks of one clip side by side, as the CNN sees them.
 
@@ -206,19 +193,14 @@ def plot_chunks(chunks, *, chunk_duration=4.0, chunk_hop=2.0, top_db=80.0, ax=No
     ----------
     chunks : array-like of shape (n_chunks, n_mels, n_frames)
         The chunks of one clip in dB, e.g. ``MelChunker().fit_transform(X)[i]``.
-    chunk_duration : float, default=4.0
-        Chunk length in seconds (``MelChunker(chunk_duration=...)``), for the
-        labels.
-    chunk_hop : float, default=2.0
-        Seconds between chunk starts (``MelChunker(chunk_hop=...)``), for the
-        labels.
+    %(chunk_duration)s
+        As ``MelChunker(chunk_duration=...)``, for the labels.
+    %(chunk_hop)s
+        As ``MelChunker(chunk_hop=...)``, for the labels.
     top_db : float, default=80.0
         Range of the colour scale in dB, down from the loudest cell.
-    ax : matplotlib.axes.Axes or None, default=None
-        Axes to draw on; ``None``: the current pyplot Axes
-        (:func:`matplotlib.pyplot.gca`).
-    title : str or None, default=None
-        Axes title; ``None``: "Log-mel chunks" and their number.
+    %(ax_current)s
+    %(title)s
 
     Returns
     -------
@@ -281,6 +263,7 @@ def plot_chunks(chunks, *, chunk_duration=4.0, chunk_hop=2.0, top_db=80.0, ax=No
     return ax
 
 
+@fill_doc
 def save_audio_plots(audio, directory, *, sr=22050, dpi=100):
     """Write the waveform and the log-mel spectrogram of a clip as PNG files.
 
@@ -291,14 +274,11 @@ def save_audio_plots(audio, directory, *, sr=22050, dpi=100):
 
     Parameters
     ----------
-    audio : str, os.PathLike or array-like of shape (n_samples,)
-        The clip: a path, or a waveform at ``sr`` Hz.
+    %(audio)s
     directory : str or os.PathLike
         Output folder.
-    sr : int, default=22050
-        Sampling rate in Hz.
-    dpi : int, default=100
-        Resolution of the PNG files in dots per inch.
+    %(sr)s
+    %(dpi)s
 
     Returns
     -------

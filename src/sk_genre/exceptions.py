@@ -2,7 +2,20 @@
 
 import os
 
-__all__ = ["AudioDecodeError", "InconsistentVersionWarning"]
+__all__ = ["AudioDecodeError", "InconsistentVersionWarning", "InvalidParameterError"]
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """An estimator parameter has a wrong type or a value out of its range.
+
+    Raised by ``fit`` (and ``transform`` for the stateless transformers) of
+    every sk_genre estimator, e.g. ``The 'n_mfcc' parameter of
+    MFCCTransformer must be an int in the range [1, inf); got 0.``
+    Subclasses both :class:`ValueError` and :class:`TypeError`, as
+    scikit-learn's own ``InvalidParameterError`` does, so code that catches
+    either catches it. It is not scikit-learn's class, whose module is
+    private to scikit-learn.
+    """
 
 
 class AudioDecodeError(ValueError):

@@ -1,4 +1,4 @@
-"""Audio input: decode files and validate waveforms into mono float32 clips.
+"""Audio decoding: files to mono float32 waveforms, or to blocks at their own rate.
 
 Everything downstream of this module sees 1-D ``float32`` arrays sampled at
 ``sr`` Hz. Files are decoded with :mod:`soundfile` (wav, flac, ogg, mp3, au,
@@ -8,37 +8,34 @@ compared with declared ones, from the container's bytes
 (:mod:`sk_genre._headers`). libsndfile's output is mixed
 down and resampled (soxr, high quality: bit-identical to :func:`librosa.resample`)
 block by block, so a long multi-channel file never exists whole in memory at its
-own rate and channel count. :func:`segment_audio` cuts long
-recordings into fixed-length pieces on disk (a dataset of 30-s clips from
-whole songs).
+own rate and channel count. :func:`open_audio` hands a file out block by
+block as it is (its rate, its channels), after the same checks.
+
+This module decodes only, and imports neither :mod:`sk_genre.features` nor
+:mod:`sk_genre.datasets`: what estimators check on ``X`` is in
+:mod:`sk_genre.features` (:func:`~sk_genre.features.check_clips`,
+:func:`~sk_genre.features.load_clip`); cutting files into pieces is
+:func:`sk_genre.datasets.segment_audio`.
 """
 
 import contextlib
-import errno
-import itertools
-import numbers
 import os
 import shutil
 import stat
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 from . import _headers
-from ._atomic import atomic_path
 from .exceptions import AudioDecodeError
 
 __all__ = [
     "AUDIO_EXTENSIONS",
+    "AudioReader",
     "load_audio",
+    "open_audio",
     "probe_audio",
-    "check_clips",
-    "clip_name",
-    "load_clip",
-    "segment_audio",
 ]
 
 #: Suffixes of the formats libsndfile decodes itself (no ffmpeg needed).
@@ -575,22 +572,28 @@ def _read_fallback(path, offset, duration, sf_error, mono=True):
     AudioDecodeError
         No decoder reads the file (with libsndfile's reason, and a hint when
         ffmpeg is missing), it holds no audio, or its rate is out of range.
+
+    Notes
+    -----
+    audioread is a dependency of sk_genre itself: librosa 1.0 no longer
+    decodes through it (its :func:`librosa.load` reads only what libsndfile
+    reads). The 16-bit blocks audioread gives are read here as librosa 0.11's
+    ``load`` read them, so both librosa lines decode the same samples.
     """
-    import librosa
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Python 3.11/3.12 deprecate aifc and sunau, audioread's
+        import audioread
 
     reason = _libsndfile_reason(sf_error)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # deprecations: librosa's of audioread, audioread's
-            import audioread
-
-            # an audioread object, so that librosa does not try libsndfile a second time
+            warnings.simplefilter("ignore")
             with audioread.audio_open(os.path.abspath(path)) as source:
-                y, native_sr = librosa.load(
-                    source, sr=None, mono=mono, offset=offset, duration=duration, dtype=np.float32
-                )
+                y, native_sr = _read_audioread(source, offset, duration)
     except Exception as exc:  # audioread raises many unrelated types
         raise AudioDecodeError(path, _undecodable_reason(path, reason)) from exc
+    if mono and y.ndim > 1:
+        y = np.mean(y, axis=0)  # as librosa.to_mono
     if native_sr <= 0:  # ffmpeg read something without a rate: not audio
         raise AudioDecodeError(
             path, f"not a decodable audio file ({reason}; the fallback decoder found no rate)"
@@ -600,6 +603,51 @@ def _read_fallback(path, offset, duration, sf_error, mono=True):
         raise AudioDecodeError(
             path, f"not a decodable audio file ({reason}; the fallback decoder found no audio)"
         )
+    return y, native_sr
+
+
+def _read_audioread(source, offset, duration):
+    """Read an open audioread file from ``offset`` for ``duration`` seconds.
+
+    Parameters
+    ----------
+    source : audioread.AudioFile
+        An open file; its blocks are interleaved 16-bit little-endian PCM.
+    offset : float
+        Start, in seconds (``int(offset * samplerate)`` frames are skipped).
+    duration : float or None
+        Length in seconds (``int(duration * samplerate)`` frames); ``None``
+        reads to the end.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,) or (n_channels, n_samples), dtype float32
+        The samples scaled to [-1, 1) (``int16 / 32768``, as
+        :func:`librosa.util.buf_to_float`); 1-D for a mono file.
+    native_sr : int
+        The file's sampling rate in Hz.
+
+    Raises
+    ------
+    ValueError
+        The decoder gave a number of samples that is not a whole number of
+        frames.
+    """
+    native_sr, channels = source.samplerate, source.channels
+    start = int(native_sr * offset) * channels  # in interleaved samples
+    stop = None if duration is None else start + int(native_sr * duration) * channels
+    blocks, n = [], 0
+    for buf in source:
+        block = np.frombuffer(buf, "<i2").astype(np.float32) * np.float32(1 / 32768)
+        lo, n = n, n + block.size
+        if n <= start:
+            continue
+        if stop is not None and lo >= stop:
+            break  # closing the file stops ffmpeg
+        blocks.append(block[max(start - lo, 0) : None if stop is None else stop - lo])
+    y = np.concatenate(blocks) if blocks else np.empty(0, dtype=np.float32)
+    if channels > 1:
+        y = y.reshape(-1, channels).T
     return y, native_sr
 
 
@@ -626,415 +674,48 @@ def _undecodable_reason(path, reason):
     return f"not a decodable audio file ({reason}; {missing})"
 
 
-def check_clips(X):
-    """Validate a batch of clips without decoding it.
+def open_audio(path):
+    """Open an audio file to read it block by block, at its own rate and channel count.
 
-    Parameters
-    ----------
-    X : sequence of (str, os.PathLike or array-like of shape (n_samples,)) \
-            or array-like of shape (n_clips, n_samples)
-        File paths, 1-D waveforms (any length, each sampled at the
-        transformer's ``sr``), or a 2-D numeric array with one clip per row.
-        A 2-D array of strings with one column (a one-column DataFrame of
-        paths) is read as a list of paths.
-
-    Returns
-    -------
-    clips : list
-        One entry per clip: a ``str`` path or a 1-D array (not yet converted).
-
-    Raises
-    ------
-    TypeError
-        ``X`` is an iterator or generator (it could be read only once) or a
-        sparse matrix.
-    ValueError
-        ``X`` is a single path, a 1-D numeric array (ambiguous: one clip or
-        many samples?), has more than 2 dimensions, is complex, is empty, is
-        a 2-D array of empty clips, or is a 2-D array of at least 1000 rows
-        and at most 8 columns: one ``(n_samples, n_channels)`` waveform, not
-        a batch of clips.
-
-    Warns
-    -----
-    UserWarning
-        A 2-D array of fewer rows with at most 8 columns (and more rows than
-        columns): clips of a few samples look like channels.
-    """
-    if isinstance(X, (str, bytes, os.PathLike)):
-        raise ValueError(
-            f"X must be a sequence of clips (paths or waveforms); got the single path {X!r}. "
-            "Wrap it in a list: [path]."
-        )
-    if isinstance(X, Iterator):
-        raise TypeError(
-            f"X must be a sequence of clips (list, tuple or array); got a {type(X).__name__}, "
-            "which can be read only once (fit_transform reads X twice): pass list(X)"
-        )
-    if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):  # pandas objects
-        X = X.to_numpy()
-    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
-        raise TypeError(
-            "X must be file paths or dense waveforms; got a sparse matrix, which cannot hold audio"
-        )
-    if isinstance(X, np.ndarray) or hasattr(X, "__array__"):
-        arr = np.asarray(X)
-        if arr.dtype.kind == "c":
-            # the wording of scikit-learn's check_array, which tools and tests look for
-            raise ValueError(
-                f"X must hold real-valued waveforms; got dtype {arr.dtype}. "
-                "Complex data not supported."
-            )
-        if arr.dtype.kind in "biuf":
-            if arr.ndim == 2 and arr.shape[1] == 0 and arr.shape[0] > 0:
-                raise ValueError(
-                    f"X must hold at least 1 sample per clip; got 0 feature(s) "
-                    f"(shape={arr.shape}) while a minimum of 1 is required."
-                )
-            if arr.ndim == 2:
-                _check_not_channels(arr.shape)
-                clips = list(arr)
-            elif arr.ndim == 1:
-                raise ValueError(
-                    "X must be 2-D (n_clips, n_samples) or a sequence of clips; got a 1-D numeric "
-                    f"array of {arr.shape[0]} values. Reshape your data: X[np.newaxis, :] (or "
-                    "[y]) for one clip."
-                )
-            else:
-                raise ValueError(
-                    f"X must be 2-D (n_clips, n_samples) or a sequence of clips; got {arr.ndim}-D "
-                    f"array of shape {arr.shape}"
-                )
-        else:
-            if arr.ndim == 2 and arr.shape[1] == 1:
-                arr = arr[:, 0]
-            if arr.ndim != 1:
-                raise ValueError(
-                    "X must be a 1-D sequence of file paths or waveforms; got an array of shape "
-                    f"{arr.shape} and dtype {arr.dtype}"
-                )
-            clips = list(arr)
-    else:
-        clips = list(X)
-    if len(clips) == 0:
-        raise ValueError("X must hold at least one clip; got 0 clips")
-    return [os.fspath(c) if isinstance(c, (str, os.PathLike)) else c for c in clips]
-
-
-#: A 2-D array with at most this many columns looks like (n_samples, n_channels) audio.
-_MAX_CHANNELS = 8
-#: ... and with at least this many rows (about 45 ms at 22050 Hz) it is refused, not warned.
-_MIN_WAVEFORM_ROWS = 1000
-
-
-def _check_not_channels(shape):
-    """Refuse (or warn about) a 2-D array that looks like one multi-channel waveform."""
-    n_rows, n_columns = shape
-    if n_columns > _MAX_CHANNELS or n_rows <= n_columns:
-        return
-    message = (
-        f"X of shape {shape} is read as {n_rows} clips of {n_columns} sample(s) each "
-        "(X is (n_clips, n_samples)); it looks like one waveform of shape (n_samples, "
-        "n_channels): pass [y.mean(axis=1)] for one clip, mixed down to mono"
-    )
-    if n_rows >= _MIN_WAVEFORM_ROWS:
-        raise ValueError(f"X must not be a multi-channel waveform: {message}")
-    warnings.warn(message, UserWarning, stacklevel=4)
-
-
-def clip_name(clip, index=None):
-    """How messages name a clip: its path (quoted) or ``"clip <index>"`` for a waveform."""
-    if isinstance(clip, (str, os.PathLike)):
-        return repr(os.fspath(clip))
-    return "clip" if index is None else f"clip {index}"
-
-
-def load_clip(clip, *, sr=22050, index=None, res_type="soxr_hq"):
-    """Turn one clip (a path or a waveform) into a mono float32 waveform.
-
-    Parameters
-    ----------
-    clip : str, os.PathLike or array-like of shape (n_samples,)
-        A file path (decoded with :func:`load_audio` at ``sr`` Hz) or a
-        waveform already sampled at ``sr`` Hz. Integer waveforms (PCM) are
-        scaled to [-1, 1) by their type's range.
-    sr : int, default=22050
-        Sampling rate in Hz.
-    index : int or None, default=None
-        Position of the clip in its batch, used in error messages.
-    res_type : str, default="soxr_hq"
-        Resampling filter for files (see :func:`load_audio`).
-
-    Returns
-    -------
-    y : ndarray of shape (n_samples,), dtype float32
-
-    Raises
-    ------
-    AudioDecodeError
-        The path cannot be decoded (see :func:`load_audio`), or its samples
-        exceed :data:`MAX_AMPLITUDE` in magnitude.
-    ValueError
-        The waveform is empty, not 1-D, not numeric, holds NaN/inf, or has a
-        sample beyond :data:`MAX_AMPLITUDE` (1e10; float audio is nominally in
-        [-1, 1]) or beyond float32's range: the float32 power spectra of the
-        feature steps would overflow and give NaN features.
-    """
-    if isinstance(clip, (str, os.PathLike)):
-        y = load_audio(clip, sr=sr, res_type=res_type)
-        peak = _peak(y)
-        if not peak <= MAX_AMPLITUDE:
-            raise AudioDecodeError(clip, _amplitude_reason(peak))
-        return y
-    name = "clip" if index is None else f"clip {index}"
-    if isinstance(clip, bytes) or not hasattr(clip, "__len__"):
-        raise ValueError(f"{name} must be a file path or a 1-D waveform; got {type(clip).__name__}")
-    y = np.asarray(clip)
-    if y.dtype.kind not in "biuf":
-        raise ValueError(
-            f"{name} must be a file path or a numeric waveform; got an array of dtype {y.dtype}"
-        )
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D waveform; got an array of shape {y.shape}")
-    if y.size == 0:
-        raise ValueError(f"{name} must contain at least one sample; got an empty array")
-    if y.dtype.kind in "iu":
-        info = np.iinfo(y.dtype)
-        y = (y.astype(np.float64) - (info.min + info.max + 1) / 2) / ((info.max - info.min + 1) / 2)
-    elif y.dtype.kind == "b":
-        y = y.astype(np.float64)
-    if not np.isfinite(y).all():
-        raise ValueError(f"{name} must contain only finite samples; got NaN or inf")
-    with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf: checked below
-        y = np.ascontiguousarray(y, dtype=np.float32)
-    peak = _peak(y)
-    if not peak <= MAX_AMPLITUDE:
-        raise ValueError(f"{name} {_amplitude_reason(peak)}")
-    return y
-
-
-#: Largest sample magnitude accepted in a waveform. Float audio is nominally in [-1, 1];
-#: integer-scaled floats (up to 2**31 for 32-bit PCM) pass, while beyond about 1e17 the
-#: float32 power spectra of the feature steps overflow to inf and the features to NaN.
-MAX_AMPLITUDE = 1e10
-
-
-def _peak(y):
-    """Largest sample magnitude of a float waveform (inf if a sample overflowed)."""
-    # max and -min, not max(abs(y)): no temporary as large as the waveform (318 MB an hour)
-    return float(np.maximum(np.max(y), -np.min(y))) if y.size else 0.0
-
-
-def _amplitude_reason(peak):
-    if not np.isfinite(peak):
-        return "samples must be within float32's range (about 3.4e38); got values beyond it"
-    return (
-        f"samples must be at most {MAX_AMPLITUDE:g} in magnitude (float audio is nominally "
-        f"in [-1, 1]); got a peak of {peak:.3g}: scale the waveform"
-    )
-
-
-# Integer PCM subtypes: read in this dtype and written back, a piece is bit-exact.
-_PCM_DTYPES = {
-    "PCM_S8": "int16",
-    "PCM_U8": "int16",
-    "PCM_16": "int16",
-    "PCM_24": "int32",
-    "PCM_32": "int32",
-}
-#: Source subtypes that pieces keep when ``subtype=None``: linear PCM and float, which
-#: libsndfile writes back exactly. A compressed or companded source (MPEG_LAYER_III,
-#: VORBIS, OPUS, ULAW, ADPCM ...) is written in the output format's default subtype instead:
-#: libsndfile cannot write some of them at all (``check_format("WAV", "MPEG_LAYER_III")``
-#: is True, yet writing one fails), and re-encoding the others would add a second loss.
-_KEPT_SUBTYPES = frozenset(_PCM_DTYPES) | {"FLOAT", "DOUBLE"}
-
-
-def segment_audio(
-    path,
-    out_dir,
-    *,
-    segment_duration=30.0,
-    sr=None,
-    drop_last=True,
-    format="wav",
-    subtype=None,
-):
-    """Cut an audio file into consecutive fixed-length pieces, written to ``out_dir``.
-
-    Piece ``k`` covers ``[k * segment_duration, (k + 1) * segment_duration)``
-    seconds of the file and is written as ``out_dir/<stem>.<k:03d>.<format>``
-    (``song.mp3`` gives ``song.000.wav``, ``song.001.wav``, ...; past 999
-    pieces the number simply grows to four digits). A 180-s file gives six
-    30-s pieces.
-
-    Pieces keep the file's channels and, with ``sr=None``, its sampling rate;
-    nothing is mixed down. The file is streamed one piece at a time, so memory
-    stays bounded by one piece however long the recording. When the source is
-    integer PCM (e.g. 16-bit WAV or FLAC), ``sr`` is ``None`` and the output
-    keeps that subtype, the pieces are bit-exact copies: concatenated, they
-    are the source's samples.
-
-    The pieces appear all at once or not at all: each is written to a
-    temporary file beside it (``.<name>.<random>.tmp.<format>``, hidden) and
-    the temporary files are renamed to the pieces only when the whole file
-    has been cut. A decoding error, a full disk or Ctrl-C part-way leaves no
-    new piece and no partial file, and existing pieces of the same names as
-    they were.
+    The file is checked as :func:`load_audio` checks it (a readable,
+    non-empty file with a plausible header) before anything is decoded.
+    Formats libsndfile reads are streamed: memory stays one block however
+    long the recording. Other formats (``.m4a`` ...) are decoded whole by the
+    audioread fallback (ffmpeg), then handed out block by block. Nothing is
+    mixed down or resampled.
 
     Parameters
     ----------
     path : str or os.PathLike
-        Audio file (anything libsndfile reads; other formats, e.g. ``.m4a``,
-        through :func:`librosa.load` / audioread, which decodes the whole file
-        into memory).
-    out_dir : str or os.PathLike
-        Folder the pieces are written to; created if missing. Existing files
-        of the same names as the pieces are replaced; no other file is
-        touched.
-    segment_duration : float, default=30.0
-        Length of each piece in seconds (rounded to whole samples).
-    sr : int or None, default=None
-        Sampling rate of the pieces in Hz. ``None`` keeps the file's rate;
-        otherwise each piece is resampled on its own with
-        :func:`librosa.resample` (soxr_hq), as :func:`load_audio` with that
-        ``offset`` and ``duration`` would, and padded or trimmed to
-        ``round(segment_duration * sr)`` samples.
-    drop_last : bool, default=True
-        Drop the trailing remainder shorter than ``segment_duration`` (so all
-        pieces have the same length). ``False`` writes it as a shorter last
-        piece. With ``True`` a file shorter than one piece writes nothing.
-    format : str, default="wav"
-        Output container, a :func:`soundfile.available_formats` key (``"wav"``,
-        ``"flac"``, ``"ogg"``, ...); also the pieces' file extension.
-    subtype : str or None, default=None
-        Output sample format (``"PCM_16"``, ``"FLOAT"``, ...). ``None`` keeps
-        the source's subtype when it is linear PCM or float (``PCM_S8``,
-        ``PCM_U8``, ``PCM_16``, ``PCM_24``, ``PCM_32``, ``FLOAT``, ``DOUBLE``)
-        and ``format`` can hold it; any other source (MP3, Ogg Vorbis, Opus,
-        µ-law ...) is written in :func:`soundfile.default_subtype`
-        (``"PCM_16"`` for WAV and FLAC). Decoded float audio written as
-        integer PCM is clipped to [-1, 1].
+        Audio file.
 
     Returns
     -------
-    pieces : list of pathlib.Path
-        The files written, in time order; empty when ``drop_last=True`` and
-        the file is shorter than ``segment_duration``.
+    reader : AudioReader
+        The open file; use it in a ``with`` block so that it is closed.
 
     Raises
     ------
     AudioDecodeError
-        The file does not exist, is a directory, is empty, cannot be decoded,
-        holds no samples or holds NaN/inf samples. The message names the
-        file; no piece is left by this call.
-    ValueError
-        ``segment_duration``, ``sr``, ``format`` or ``subtype`` is invalid, or
-        libsndfile cannot write the file's channels and rate in ``format``
-        and ``subtype`` (e.g. MP3 output at 4000 Hz); the message names the
-        file.
-    OSError
-        A piece cannot be written (full disk, file size limit, permission
-        denied); the message names the piece. No piece is left by this call.
+        The file does not exist, is a directory, is empty, is not readable,
+        is not audio or has an implausible header (see :func:`load_audio`).
+        The message names the file and the cause.
 
     See Also
     --------
-    sk_genre.datasets.segment_audio_folder : Segment a whole genre-per-folder
-        tree and write a manifest that keeps each song one CV group.
-    load_audio : Decode one file (or one piece of it) to mono float32.
-
-    References
-    ----------
-    .. [1] G. Tzanetakis and P. Cook, "Musical genre classification of audio
-       signals," IEEE Trans. Speech and Audio Processing, 10(5), 2002 (the
-       30-s excerpts of GTZAN).
+    load_audio : Decode a file to one mono waveform at a chosen rate.
+    sk_genre.datasets.segment_audio : Cut a file into pieces on disk (reads it
+        through this function).
 
     Examples
     --------
-    >>> from sk_genre.io import segment_audio
-    >>> pieces = segment_audio("song.flac", "pieces/")  # doctest: +SKIP
-    >>> [p.name for p in pieces]  # a 3-minute song  # doctest: +SKIP
-    ['song.000.wav', 'song.001.wav', 'song.002.wav', 'song.003.wav', 'song.004.wav', 'song.005.wav']
+    >>> from sk_genre.io import open_audio
+    >>> with open_audio("song.flac") as f:  # doctest: +SKIP
+    ...     while (block := f.read(f.samplerate * 30)).shape[0]:
+    ...         print(block.shape)  # (n_frames, n_channels), 30 s at a time
+    ...     f.check_complete()
     """
-    pieces = _write_segments(
-        path,
-        out_dir,
-        segment_duration=segment_duration,
-        sr=sr,
-        drop_last=drop_last,
-        format=format,
-        subtype=subtype,
-    )
-    return [piece for piece, _, _ in pieces]
-
-
-def _check_segment_args(segment_duration, sr, format, subtype):
-    """Validate :func:`segment_audio`'s parameters; return ``format`` as libsndfile names it."""
-    if not (
-        isinstance(segment_duration, numbers.Real)
-        and not isinstance(segment_duration, bool)
-        and np.isfinite(segment_duration)
-        and segment_duration > 0
-    ):
-        raise ValueError(
-            f"segment_duration must be a positive number of seconds; got {segment_duration!r}"
-        )
-    _check_sr(sr)
-    fmt = str(format).upper()
-    if fmt not in sf.available_formats():
-        raise ValueError(
-            f"format must be one of {', '.join(sorted(f.lower() for f in sf.available_formats()))}"
-            f"; got {format!r}"
-        )
-    if subtype is not None and not (isinstance(subtype, str) and sf.check_format(fmt, subtype)):
-        raise ValueError(
-            f"subtype must be one that {fmt} supports ({', '.join(sf.available_subtypes(fmt))})"
-            f"; got {subtype!r}"
-        )
-    # listed by libsndfile, yet it cannot write it at any common rate (MP3 in WAV); a rate
-    # only some formats hold (Opus: not 44100 Hz) is checked per file, in _write_segments
-    refusals = [] if subtype is None else [_write_refusal(fmt, subtype, r, 1) for r in _RATES]
-    refusal = refusals[0] if refusals and all(refusals) else None
-    if refusal is not None:
-        raise ValueError(
-            f"subtype must be one that libsndfile can write in {fmt}; got {subtype!r} ({refusal})"
-        )
-    return fmt
-
-
-#: Rates at which an explicit ``subtype`` is tried before any work (one must be writable).
-_RATES = (48000, 44100, 22050, 16000, 8000)
-
-
-def _write_refusal(fmt, subtype, samplerate, channels):
-    """Why libsndfile refuses to write this format and subtype at this rate; None if it can.
-
-    :func:`soundfile.check_format` only says the pair exists (it is True for
-    WAV with MPEG_LAYER_III, which libsndfile cannot write); opening a writer
-    on the null device asks libsndfile itself, rate and channel count included
-    (a memory buffer would answer the same, through Python callbacks that
-    swallow a Ctrl-C).
-    """
-    try:
-        with sf.SoundFile(os.devnull, "w", samplerate, channels, subtype, format=fmt):
-            pass
-    except _SF_ERRORS as exc:
-        return str(exc).split(": ", 1)[-1].strip() or type(exc).__name__
-    return None
-
-
-def _write_segments(path, out_dir, *, segment_duration, sr, drop_last, format, subtype, stem=None):
-    """Do :func:`segment_audio`; return ``(piece, start, end)`` per piece, times in seconds.
-
-    ``stem`` names the pieces (``<stem>.<k:03d>.<format>``); ``None`` uses the
-    file's own stem. Every piece is first written to a temporary file; they
-    are all renamed to their final names once the whole file is cut, so an
-    exception part-way (KeyboardInterrupt included) leaves no piece behind.
-    """
-    fmt = _check_segment_args(segment_duration, sr, format, subtype)
     path = _check_file(path)
-    out_dir = Path(out_dir)
-    stem = Path(path).stem if stem is None else stem
     with _named_decode_errors(path):
         try:
             _check_header(path)  # a crafted rate or channel count: refused before decoding
@@ -1042,98 +723,98 @@ def _write_segments(path, out_dir, *, segment_duration, sr, drop_last, format, s
         except _Unreadable as unreadable:
             y, native_sr = _read_fallback(path, 0.0, None, unreadable.error, mono=False)
             source = _InMemorySource(y, native_sr)
-
-    written, n_total = [], 0
-    with source, contextlib.ExitStack() as staged:  # staged: rename all pieces at the end
-        native_sr = source.samplerate
-        n_in = round(segment_duration * native_sr)
-        if n_in < 1:
-            raise ValueError(
-                f"segment_duration must be at least one sample (1/{native_sr} s); "
-                f"got {segment_duration!r} ({path})"
-            )
-        out_sr = native_sr if sr is None else int(sr)
-        resample = out_sr != native_sr
-        if subtype is None:
-            keep = source.subtype in _KEPT_SUBTYPES and sf.check_format(fmt, source.subtype)
-            subtype = source.subtype if keep else sf.default_subtype(fmt)
-        refusal = _write_refusal(fmt, subtype, out_sr, source.channels)
-        if refusal is not None:
-            raise ValueError(
-                f"format must be able to hold {source.channels} channel(s) at {out_sr} Hz as "
-                f"{subtype}; got {fmt}, which libsndfile refuses ({refusal}): choose another "
-                f"format, subtype or sr ({path})"
-            )
-        if not resample and subtype == source.subtype and subtype in _PCM_DTYPES:
-            dtype = _PCM_DTYPES[subtype]  # bit-exact copy
-        else:
-            dtype = "float64" if subtype == "DOUBLE" else "float32"
-        for k in itertools.count():
-            try:
-                block = source.read(n_in, dtype=dtype, always_2d=True)
-            except _SF_ERRORS as exc:
-                reason = str(exc).strip() or type(exc).__name__
-                raise AudioDecodeError(
-                    path, f"decoding failed after {k * n_in / native_sr:g} s ({reason})"
-                ) from exc
-            n = block.shape[0]
-            n_total += n
-            if n == 0 and k == 0:
-                raise AudioDecodeError(path, "contains no audio samples")
-            if n == 0 or (n < n_in and drop_last):
-                break
-            if dtype.startswith("float") and not np.isfinite(block).all():
-                raise AudioDecodeError(path, "contains NaN or infinite samples")
-            if resample:
-                full = round(segment_duration * out_sr)
-                size = full if n == n_in else max(round(n * out_sr / native_sr), 1)
-                block = _resample_block(block, native_sr, out_sr, size)
-            if dtype.startswith("float") and subtype in _PCM_DTYPES:
-                np.clip(block, -1.0, 1.0, out=block)
-            if not written:
-                out_dir.mkdir(parents=True, exist_ok=True)
-            piece = out_dir / f"{stem}.{k:03d}.{fmt.lower()}"
-            _write_piece(
-                staged.enter_context(atomic_path(piece)), piece, block, out_sr, fmt, subtype
-            )
-            written.append((piece, k * n_in / native_sr, (k * n_in + n) / native_sr))
-            if n < n_in:
-                break
-        if written:  # read to the end: damaged data the decoder skipped quietly fails here
-            _check_not_cut_short(path, n_total, native_sr)
-    return written
+    return AudioReader(path, source)
 
 
-def _write_piece(tmp, piece, block, samplerate, fmt, subtype):
-    """Write ``block`` to ``tmp``; a failed write raises an OSError naming ``piece``.
+class AudioReader:
+    """An audio file opened by :func:`open_audio`, read in blocks of frames.
 
-    libsndfile writes straight to the file (no Python callback, where Ctrl-C
-    would be swallowed) and reports every failed write as "System error"; a
-    second, plain write to the same file then gives the real cause (no space
-    left on device, file too large ...).
+    Made by :func:`open_audio`, not directly (its ``source`` is a
+    :class:`soundfile.SoundFile` or the fallback decoder's samples).
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    samplerate : int
+        The file's sampling rate in Hz.
+    channels : int
+        The file's number of channels.
+    subtype : str or None
+        libsndfile's name of the file's sample format (``"PCM_16"``,
+        ``"FLOAT"``, ``"VORBIS"``, ``"MPEG_LAYER_III"`` ...); ``None`` when
+        the fallback decoder read the file.
+    frames_read : int
+        Frames read so far.
     """
-    try:
-        sf.write(tmp, block, samplerate, subtype=subtype, format=fmt)
-    except _SF_ERRORS as exc:
-        reason = str(exc).split(": ", 1)[-1].strip() or type(exc).__name__
+
+    def __init__(self, path, source):
+        self.path = path
+        self._source = source
+        self.samplerate = source.samplerate
+        self.channels = source.channels
+        self.subtype = source.subtype
+        self.frames_read = 0
+
+    def read(self, frames, dtype="float32"):
+        """Read the next ``frames`` frames.
+
+        Parameters
+        ----------
+        frames : int
+            Frames to read; fewer come back at the end of the file, none past it.
+        dtype : {"float32", "float64", "int32", "int16"}, default="float32"
+            Sample type, as :meth:`soundfile.SoundFile.read`: floats in
+            [-1, 1], integers at their type's full scale. Use an integer type
+            only when :attr:`subtype` is integer PCM.
+
+        Returns
+        -------
+        block : ndarray of shape (n_frames, channels)
+
+        Raises
+        ------
+        AudioDecodeError
+            Decoding failed part-way; the message names the file and the time
+            reached.
+        """
         try:
-            with open(tmp, "ab") as f:
-                f.write(bytes(1 << 16))
-                f.flush()
-                os.fsync(f.fileno())
-        except OSError as cause:
-            reason, code = cause.strerror, cause.errno
-        else:
-            code = errno.EIO
-        raise OSError(code, f"cannot write the piece: {reason}", os.fspath(piece)) from exc
+            block = self._source.read(frames, dtype=dtype, always_2d=True)
+        except _SF_ERRORS as exc:
+            reason = str(exc).strip() or type(exc).__name__
+            reached = self.frames_read / self.samplerate
+            raise AudioDecodeError(
+                self.path, f"decoding failed after {reached:g} s ({reason})"
+            ) from exc
+        self.frames_read += block.shape[0]
+        return block
 
+    def check_complete(self):
+        """Raise AudioDecodeError if the file holds more audio than was read (corrupt data).
 
-def _resample_block(block, orig_sr, target_sr, size):
-    """Resample ``block`` (n_frames, n_channels) and fix its length to ``size`` frames."""
-    import librosa
+        Call it once :meth:`read` has come to the end of the file. Decoders
+        skip damaged data, or stop at it, without an error; this compares the
+        frames read with what the container declares, as :func:`load_audio`
+        does (Ogg granules and page checksums, FLAC STREAMINFO, MP3 Xing/VBRI
+        header or frame count, MP4 duration).
 
-    y = librosa.resample(block, orig_sr=orig_sr, target_sr=target_sr, axis=0)
-    return np.ascontiguousarray(librosa.util.fix_length(y, size=size, axis=0))
+        Raises
+        ------
+        AudioDecodeError
+            The file decoded to less audio than it holds.
+        """
+        _check_not_cut_short(self.path, self.frames_read, self.samplerate)
+
+    def close(self):
+        """Close the file."""
+        self._source.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 class _InMemorySource:
@@ -1152,8 +833,32 @@ class _InMemorySource:
         self._pos += block.shape[0]
         return block.astype(dtype)
 
-    def __enter__(self):
-        return self
+    def close(self):
+        self._frames = self._frames[:0]
 
-    def __exit__(self, *exc):
-        return False
+
+#: Names that moved out of this module in 0.2.0 -> (their module, the name to use instead).
+#: Delete them, and ``__getattr__``, in the release after 0.2.0.
+_MOVED = {
+    "check_clips": ("sk_genre.features", "sk_genre.features.check_clips"),
+    "clip_name": ("sk_genre.features", "sk_genre.features.clip_name"),
+    "load_clip": ("sk_genre.features", "sk_genre.features.load_clip"),
+    "MAX_AMPLITUDE": ("sk_genre.features", "sk_genre.features.MAX_AMPLITUDE"),
+    "segment_audio": ("sk_genre.datasets", "sk_genre.datasets.segment_audio"),
+}
+
+
+def __getattr__(name):
+    if name not in _MOVED:
+        raise AttributeError(f"module 'sk_genre.io' has no attribute {name!r}")
+    module, replacement = _MOVED[name]
+    warnings.warn(
+        f"sk_genre.io.{name} is deprecated since 0.2.0 and will be removed in the next "
+        f"release; use {replacement}",
+        FutureWarning,
+        stacklevel=2,
+    )
+    # imported on access only: io itself depends on neither features nor datasets
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

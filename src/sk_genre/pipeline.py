@@ -9,18 +9,18 @@ others instead of failing.
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, _final_estimator_has
+from sklearn.metrics import accuracy_score
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 
 from ._labels import check_genres
-from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
+from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion, check_clips
 from .features._base import ClipFeatureTransformer
-from .io import check_clips
 
 __all__ = ["make_pipeline", "GenrePipeline", "FEATURES", "MODELS"]
 
@@ -54,7 +54,7 @@ def make_pipeline(
     n_jobs=None,
     memory=None,
     random_state=None,
-    verbose=1,
+    verbose=0,
     on_error="raise",
 ):
     """Build a genre classification Pipeline: features -> [StandardScaler] -> network.
@@ -107,15 +107,16 @@ default="mfcc"
         then decode and analyse each file once.
     random_state : int, RandomState or None, default=None
         Seed of the network (initialisation, dropout, shuffling, hold-out).
-    verbose : int, default=1
-        Progress bar of the feature step on slow batches; 0 for silence.
+    verbose : int, default=0
+        Progress bar of the feature step on slow batches (1); 0 is silent, as
+        scikit-learn's default (the command line turns it on).
     on_error : {"raise", "skip", "warn"}, default="raise"
         What the named feature step does with a file it cannot read:
         ``"raise"`` stops with an :class:`~sk_genre.AudioDecodeError` naming
-        it; ``"skip"`` and ``"warn"`` leave it out (``"warn"`` also warns,
-        naming each file) and the pipeline fits, predicts and scores on the
-        other tracks, with their labels (see :class:`GenrePipeline`). A
-        transformer instance given as ``features`` keeps its own setting.
+        it; with ``"skip"`` and ``"warn"`` (which also warns, naming each
+        file) the pipeline trains on the other tracks and answers for the
+        unreadable ones with the training prior (see :class:`GenrePipeline`).
+        A transformer instance given as ``features`` keeps its own setting.
 
     Returns
     -------
@@ -124,8 +125,8 @@ default="mfcc"
         (unless ``features=None``), ``"scaler"`` (not with ``features="mel"``
         nor ``model="zero_shot"``),
         ``"model"``; grid-search names look like ``"features__n_mfcc"`` and
-        ``"model__dropout"``. One row per track in and out (per readable track
-        with ``on_error="skip"`` or ``"warn"``).
+        ``"model__dropout"``. One row per track in and out, whatever
+        ``on_error`` is.
 
     Raises
     ------
@@ -211,31 +212,49 @@ default="mfcc"
     return GenrePipeline(steps)
 
 
+def _final_estimator_has(attr):
+    """For ``available_if``: the final step has ``attr`` (as scikit-learn's Pipeline checks)."""
+
+    def check(self):
+        getattr(self._final_estimator, attr)  # raises AttributeError, naming it
+        return True
+
+    return check
+
+
 class GenrePipeline(Pipeline):
-    """A Pipeline whose labels follow the tracks its feature step could read.
+    """A Pipeline that trains on the tracks its feature step could read and answers for all.
 
     Identical to :class:`sklearn.pipeline.Pipeline` (same parameters, step
     names, grid-search names, caching) unless its first step is one of
     sk_genre's feature transformers with ``on_error="skip"`` or ``"warn"``.
-    Then a file that cannot be read is left out by that step, and:
+    Such a step never changes the number of rows: the row of a file it cannot
+    read is all NaN. This pipeline then
 
-    * ``fit(X, y, **params)`` trains on the readable tracks with their labels
-      (``y`` and every per-track fit parameter, e.g. ``model__groups`` or
-      ``model__sample_weight``, are indexed the same way);
-    * ``predict``, ``predict_proba`` and ``predict_log_proba`` return one row
-      per readable track;
-    * ``score(X, y)`` scores the readable tracks against their own labels, so
-      :class:`~sklearn.model_selection.GridSearchCV` and
-      :func:`~sklearn.model_selection.cross_val_score` with their default
-      scoring run to the end over a folder with bad files;
-    * after each of these calls ``kept_indices_`` (positions in ``X`` of the
-      rows used) and ``errors_`` (position -> the exception, whose message
-      names the file) say what was left out. Nothing is dropped silently.
+    * ``fit(X, y, **params)``: trains the later steps on the readable tracks
+      only, with their labels (``y`` and every per-track fit parameter, e.g.
+      ``groups`` or ``model__sample_weight``, are indexed the same way), and
+      learns the genre prior of those tracks, as
+      :class:`~sklearn.dummy.DummyClassifier` with ``strategy="prior"`` does;
+    * ``predict``, ``predict_proba``, ``predict_log_proba``: one row per
+      track of ``X``, in order. A readable track gets the model's answer; an
+      unreadable one the training prior (its probabilities) and the most
+      frequent training genre: the answer without information;
+    * ``decision_function``: NaN rows for unreadable tracks (a score needs
+      audio);
+    * ``score(X, y)``: the accuracy of ``predict`` over every track, the same
+      number a scorer given by name computes.
 
-    A scorer given by name (``scoring="f1_macro"``) calls ``predict`` and
-    compares with all of ``y``; with files left out the lengths differ and
-    scikit-learn raises. Use the default scoring, or drop unreadable files
-    first with :func:`sk_genre.datasets.load_audio_folder` (``on_error``).
+    So :func:`~sklearn.model_selection.cross_val_score`,
+    :func:`~sklearn.model_selection.cross_val_predict`,
+    :class:`~sklearn.model_selection.GridSearchCV` with any scorer and
+    :func:`sk_genre.evaluation.evaluate` run to the end over a batch with bad
+    files, and an unreadable file counts as what it is: a guess. After each
+    call ``kept_indices_`` (positions in ``X`` of the tracks read) and
+    ``errors_`` (position -> the exception, whose message names the file)
+    say which tracks were guessed. Nothing is dropped silently. To leave bad
+    files out of an evaluation altogether, screen them when loading
+    (:func:`sk_genre.datasets.load_audio_folder` with ``on_error``).
 
     Parameters
     ----------
@@ -243,34 +262,44 @@ class GenrePipeline(Pipeline):
         As :class:`sklearn.pipeline.Pipeline`; :func:`make_pipeline` builds them.
     **kwargs : dict
         Further :class:`~sklearn.pipeline.Pipeline` parameters (``memory``,
-        ``verbose``, ``transform_input``).
+        ``verbose``, ``transform_input``); they apply to the steps after the
+        features too.
 
     Attributes
     ----------
     kept_indices_ : ndarray of shape (n_kept,), dtype int
         Set by the last fit / predict / score with a skipping feature step.
     errors_ : dict of int to Exception
-        Likewise: the clips left out, by position in ``X``.
+        Likewise: the tracks that could not be read, by position in ``X``.
+    prior_ : DummyClassifier
+        Set by ``fit`` with a skipping feature step and labels: the prior of
+        the genres of the readable training tracks, which answers for
+        unreadable tracks.
     """
 
     def _skipping_features(self):
-        """The first step if it leaves unreadable clips out, else None."""
+        """The first step if it marks unreadable clips with NaN rows, else None."""
         step = self.steps[0][1] if self.steps else None
         if isinstance(step, ClipFeatureTransformer) and step.on_error in ("skip", "warn"):
             return step
         return None
 
     def _features(self, X, fit=False):
-        """Output of the feature step on ``X``; records which clips it kept."""
+        """The feature step's output on ``X`` (NaN rows for unreadable clips), readable rows."""
         features = self.steps[0][1]
         Xt = features.fit_transform(X) if fit else features.transform(X)
         self.kept_indices_ = features.kept_indices_
         self.errors_ = dict(features.errors_)
-        return Xt
+        return Xt, self.kept_indices_
 
     def _rest(self):
         """The steps after the features, as a Pipeline sharing the fitted estimators."""
-        return Pipeline(self.steps[1:])
+        return Pipeline(
+            self.steps[1:],
+            memory=self.memory,
+            verbose=self.verbose,
+            transform_input=self.transform_input,
+        )
 
     def fit(self, X, y=None, **params):
         """Fit every step; with a skipping feature step, on the readable tracks only.
@@ -282,8 +311,8 @@ class GenrePipeline(Pipeline):
         y : array-like of shape (n_tracks,)
             Genre of each track.
         **params
-            ``step__param`` fit parameters; those with one value per track are
-            indexed like ``y``.
+            Fit parameters (``step__param``, or routed metadata such as
+            ``groups``); those with one value per track are indexed like ``y``.
 
         Returns
         -------
@@ -297,6 +326,7 @@ class GenrePipeline(Pipeline):
         if y is not None:
             check_genres(y, warn_single=False)  # the model step warns on a single genre
         if self._skipping_features() is None:
+            self.__dict__.pop("prior_", None)
             return super().fit(X, y, **params)
         name = self.steps[0][0]
         for key in params:
@@ -306,66 +336,114 @@ class GenrePipeline(Pipeline):
                     f"nothing); got {key!r}"
                 )
         n_tracks = len(check_clips(X))
-        Xt = self._features(X, fit=True)
-        rows = self.kept_indices_
+        Xt, rows = self._features(X, fit=True)
         params = {key: _tracks(value, rows, n_tracks) for key, value in params.items()}
         y_kept = _tracks(y, rows, n_tracks)
         if y is not None and self.errors_:
             _warn_lost_genres(y, y_kept, len(self.errors_))
-        self._rest().fit(Xt, y_kept, **params)
+        self._rest().fit(_tracks(Xt, rows, n_tracks), y_kept, **params)
+        self.__dict__.pop("prior_", None)
+        if y_kept is not None:
+            weight = next((v for k, v in params.items() if k.endswith("sample_weight")), None)
+            self.prior_ = DummyClassifier(strategy="prior").fit(
+                np.zeros((len(rows), 1)), y_kept, sample_weight=weight
+            )
         return self
+
+    def _answer(self, X, method, params):
+        """``method`` of the later steps on the readable rows; the prior's for the others."""
+        Xt, rows = self._features(X)
+        out = getattr(self._rest(), method)(_tracks(Xt, rows, len(Xt)), **params)
+        if len(rows) == len(Xt):
+            return out
+        missing = np.setdiff1d(np.arange(len(Xt)), rows)
+        full = np.empty((len(Xt),) + out.shape[1:], dtype=out.dtype)
+        full[rows] = out
+        full[missing] = self._guess(method, len(missing), out)
+        return full
+
+    def _guess(self, method, n, out):
+        """What ``method`` answers for ``n`` unreadable tracks."""
+        if method == "decision_function" or not hasattr(self, "prior_"):
+            if method == "predict":
+                raise ValueError(
+                    f"{n} track(s) could not be read and this pipeline was fitted without "
+                    "labels, so it has no prior to answer for them; see errors_"
+                )
+            return np.nan
+        prior = self.prior_
+        if method == "predict":
+            return prior.predict(np.zeros((1, 1)))[0]
+        # the prior's columns in the order of the model's classes_ (the same genres)
+        columns = [list(prior.classes_).index(c) for c in self.classes_]
+        proba = prior.predict_proba(np.zeros((1, 1)))[0, columns]
+        if method == "predict_log_proba":
+            with np.errstate(divide="ignore"):
+                return np.log(proba)
+        return proba
 
     @available_if(_final_estimator_has("predict"))
     def predict(self, X, **params):
-        """Genre of each (readable) track; see the class docstring."""
+        """Genre of each track; the training prior's for unreadable ones (class docstring)."""
         if self._skipping_features() is None:
             return super().predict(X, **params)
-        return self._rest().predict(self._features(X), **params)
+        return self._answer(X, "predict", params)
 
     @available_if(_final_estimator_has("predict_proba"))
     def predict_proba(self, X, **params):
-        """Genre probabilities of each (readable) track; see the class docstring."""
+        """Genre probabilities of each track; the training prior for unreadable ones."""
         if self._skipping_features() is None:
             return super().predict_proba(X, **params)
-        return self._rest().predict_proba(self._features(X), **params)
+        return self._answer(X, "predict_proba", params)
 
     @available_if(_final_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, **params):
-        """Log genre probabilities of each (readable) track; see the class docstring."""
+        """Log genre probabilities of each track; the training prior's for unreadable ones."""
         if self._skipping_features() is None:
             return super().predict_log_proba(X, **params)
-        return self._rest().predict_log_proba(self._features(X), **params)
+        return self._answer(X, "predict_log_proba", params)
+
+    @available_if(_final_estimator_has("decision_function"))
+    def decision_function(self, X, **params):
+        """Decision values of each track; NaN rows for unreadable ones."""
+        if self._skipping_features() is None:
+            return super().decision_function(X, **params)
+        return self._answer(X, "decision_function", params)
 
     @available_if(_final_estimator_has("score"))
     def score(self, X, y=None, sample_weight=None, **params):
-        """Score of the final step (accuracy) on the readable tracks and their labels.
+        """Score of the final step (accuracy) over every track, unreadable ones as guessed.
 
         Parameters
         ----------
         X : sequence of paths or waveforms, or array-like of shape (n_tracks, n_samples)
             Audio of the tracks.
         y : array-like of shape (n_tracks,)
-            Genre of each track; the labels of unreadable tracks are dropped with them.
+            Genre of each track.
         sample_weight : array-like of shape (n_tracks,), default=None
-            Weight of each track, indexed like ``y``.
+            Weight of each track.
         **params
-            Passed to the final step's ``score``.
+            Passed to the final step's ``score`` when every track was read.
 
         Returns
         -------
         score : float
+            With unreadable tracks and a classifier as the final step,
+            :func:`~sklearn.metrics.accuracy_score` of :meth:`predict`;
+            otherwise the final step's own ``score``.
         """
         if self._skipping_features() is None:
             return super().score(X, y, sample_weight=sample_weight, **params)
-        n_tracks = len(check_clips(X))
-        Xt = self._features(X)
-        rows = self.kept_indices_
-        return self._rest().score(
-            Xt,
-            _tracks(y, rows, n_tracks),
-            sample_weight=_tracks(sample_weight, rows, n_tracks),
-            **params,
-        )
+        Xt, rows = self._features(X)
+        if len(rows) == len(Xt) or not is_classifier(self._final_estimator):
+            n_tracks = len(Xt)
+            return self._rest().score(
+                _tracks(Xt, rows, n_tracks),
+                _tracks(y, rows, n_tracks),
+                sample_weight=_tracks(sample_weight, rows, n_tracks),
+                **params,
+            )
+        return accuracy_score(y, self._answer(X, "predict", {}), sample_weight=sample_weight)
 
 
 def _warn_lost_genres(y, y_kept, n_left_out):
@@ -386,4 +464,8 @@ def _tracks(value, rows, n_tracks):
         return value
     if len(value) != n_tracks:
         return value
-    return _safe_indexing(value, rows)
+    if hasattr(value, "iloc"):  # pandas
+        return value.iloc[rows]
+    if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+        return np.asarray(value)[rows]
+    return [value[i] for i in rows]

@@ -20,7 +20,8 @@ from tqdm.auto import tqdm
 
 from .._atomic import atomic_path, check_output_path
 from ..exceptions import AudioDecodeError
-from ..io import AUDIO_EXTENSIONS, _check_segment_args, _write_segments, probe_audio
+from ..io import AUDIO_EXTENSIONS, probe_audio
+from ._segment import _check_segment_args, _write_segments
 
 __all__ = ["load_audio_folder", "segment_audio_folder"]
 
@@ -426,7 +427,7 @@ def segment_audio_folder(
 
     ``src/<genre>/<song>.<ext>`` becomes ``dst/<genre>/<song>.<k:03d>.wav``
     (sub-folders below a genre are mirrored too), each song cut by
-    :func:`sk_genre.io.segment_audio`. ``dst/segments.csv`` records, for
+    :func:`segment_audio`. ``dst/segments.csv`` records, for
     every piece, the song it came from, so that
     ``load_audio_folder(dst).groups`` keeps all pieces of a song in one
     cross-validation fold. When ``src`` is a single audio file, its pieces
@@ -447,7 +448,7 @@ def segment_audio_folder(
     What happens to what ``dst`` already holds:
 
     - each song's pieces appear all at once when it has been cut (see
-      :func:`sk_genre.io.segment_audio`): never a partial piece;
+      :func:`segment_audio`): never a partial piece;
     - a song cut again replaces its pieces: its old pieces listed in
       ``segments.csv`` are deleted, its rows replaced; pieces and rows of
       other songs are kept, so several calls can fill one folder. A song that
@@ -482,7 +483,7 @@ def segment_audio_folder(
         ``False`` writes it as a shorter last piece.
     format : str, default="wav"
         Output container and file extension (see
-        :func:`sk_genre.io.segment_audio`).
+        :func:`segment_audio`).
     subtype : str or None, default=None
         Output sample format; ``None`` keeps the source's when it is linear
         PCM or float, else uses the format's default (PCM_16 for WAV): an MP3
@@ -531,7 +532,7 @@ def segment_audio_folder(
         ``src`` holds no genre sub-folder with audio, ``dst`` is ``src`` or
         inside it or a file, ``dst/segments.csv`` is not a manifest or lists
         pieces cut with other settings (and ``overwrite=False``), or a
-        parameter is invalid (see :func:`sk_genre.io.segment_audio`). All
+        parameter is invalid (see :func:`segment_audio`). All
         are raised before anything is written.
 
     Warns
@@ -543,7 +544,7 @@ def segment_audio_folder(
 
     See Also
     --------
-    sk_genre.io.segment_audio : Segment one file.
+    segment_audio : Segment one file.
     load_audio_folder : Read the result, with ``groups`` for grouped CV.
 
     Examples

@@ -3,7 +3,9 @@
 Published GTZAN accuracies are inflated when chunks or segments of one track,
 or tracks of one artist, land on both sides of a split. The splitters here
 keep tracks (:class:`TrackGroupKFold`) and artists
-(:class:`FaultFilteredSplit`) together; :func:`evaluate` reports per track;
+(:class:`FaultFilteredSplit`; :class:`BlockedGenreKFold`, an artist proxy)
+together; :func:`compare_splits` scores one model under a random and an
+artist-aware split side by side; :func:`evaluate` reports per track;
 the Display objects (:class:`GenreConfusionMatrixDisplay`,
 :class:`GenreAccuracyDisplay`, :class:`TrainingCurveDisplay`) draw the
 results the way scikit-learn's do (matplotlib, the ``plot`` extra, imported
@@ -14,6 +16,7 @@ this package does not decode audio.
 import importlib
 import warnings
 
+from ._compare import SplitComparison, compare_splits
 from ._plots import (
     GenreAccuracyDisplay,
     GenreConfusionMatrixDisplay,
@@ -21,15 +24,18 @@ from ._plots import (
     save_evaluation_plots,
 )
 from ._report import GenreEvaluation, evaluate, evaluate_predictions
-from ._splits import FaultFilteredSplit, TrackGroupKFold
+from ._splits import BlockedGenreKFold, FaultFilteredSplit, TrackGroupKFold
 
 __all__ = [
+    "BlockedGenreKFold",
     "FaultFilteredSplit",
     "GenreAccuracyDisplay",
     "GenreConfusionMatrixDisplay",
     "GenreEvaluation",
+    "SplitComparison",
     "TrackGroupKFold",
     "TrainingCurveDisplay",
+    "compare_splits",
     "evaluate",
     "evaluate_predictions",
     "save_evaluation_plots",

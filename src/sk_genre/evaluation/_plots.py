@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, confusion_matrix
 from sklearn.utils.multiclass import unique_labels
 
+from .._docstring import fill_doc
 from .._plotting import headless_axes, import_pyplot, new_axes, save_figure
 from ._report import GenreEvaluation, _history, evaluate, evaluate_predictions
 
@@ -211,6 +212,7 @@ class GenreConfusionMatrixDisplay(ConfusionMatrixDisplay):
         return self
 
     @classmethod
+    @fill_doc
     def from_predictions(
         cls,
         y_true,
@@ -233,8 +235,7 @@ class GenreConfusionMatrixDisplay(ConfusionMatrixDisplay):
 
         Parameters
         ----------
-        y_true, y_pred : array-like of shape (n_tracks,)
-            True and predicted genres, one per track.
+        %(y_true_y_pred)s
         labels : array-like of shape (n_genres,) or None, default=None
             Genres, in the order of rows and columns; ``None``: every genre
             of ``y_true`` or ``y_pred``, sorted.
@@ -289,20 +290,16 @@ class GenreConfusionMatrixDisplay(ConfusionMatrixDisplay):
         )
 
     @classmethod
+    @fill_doc
     def from_estimator(cls, estimator, X, y, *, labels=None, **kwargs):
         """Predict the genre of each track with ``estimator`` and draw the matrix.
 
         Parameters
         ----------
-        estimator : fitted classifier or Pipeline
-            Its ``predict`` gives one genre per row of ``X``.
-        X : array-like or sequence of paths
-            Input of ``estimator.predict``; one row per track.
-        y : array-like of shape (n_tracks,)
-            True genres.
-        labels : array-like of shape (n_genres,) or None, default=None
-            Genres to show; ``None``: the estimator's ``classes_`` with any
-            other genre of ``y``, sorted (as :func:`~sk_genre.evaluation.evaluate`).
+        %(estimator_predict)s
+        %(X_predict)s
+        %(y_true_tracks)s
+        %(labels_estimator)s
         **kwargs
             The other keywords of :meth:`from_predictions`.
 
@@ -316,15 +313,14 @@ class GenreConfusionMatrixDisplay(ConfusionMatrixDisplay):
         return cls.from_predictions(y, y_pred, labels=labels, **kwargs)
 
     @classmethod
+    @fill_doc
     def from_evaluation(cls, result, **kwargs):
         """Draw the confusion matrix of an evaluation.
 
         Parameters
         ----------
-        result : GenreEvaluation
-            From :func:`~sk_genre.evaluation.evaluate` or
-            :func:`~sk_genre.evaluation.evaluate_predictions`; its genres
-            (``result.labels``) in order.
+        %(result)s
+            Its genres (``result.labels``) in order.
         **kwargs
             The keywords of :meth:`from_predictions` other than ``labels``.
 
@@ -478,14 +474,13 @@ class GenreAccuracyDisplay:
         return self
 
     @classmethod
+    @fill_doc
     def from_evaluation(cls, result, *, ax=None, color="tab:blue"):
         """Draw the per-genre accuracy of an evaluation.
 
         Parameters
         ----------
-        result : GenreEvaluation
-            From :func:`~sk_genre.evaluation.evaluate` or
-            :func:`~sk_genre.evaluation.evaluate_predictions`.
+        %(result)s
         ax, color
             See :meth:`plot`.
 
@@ -510,13 +505,13 @@ class GenreAccuracyDisplay:
         return display.plot(ax=ax, color=color)
 
     @classmethod
+    @fill_doc
     def from_predictions(cls, y_true, y_pred, *, labels=None, ax=None, color="tab:blue"):
         """Compute each genre's accuracy from predicted genres and draw it.
 
         Parameters
         ----------
-        y_true, y_pred : array-like of shape (n_tracks,)
-            True and predicted genres, one per track.
+        %(y_true_y_pred)s
         labels : array-like of shape (n_genres,) or None, default=None
             Genres, top to bottom; ``None``: every genre of ``y_true`` or
             ``y_pred``, sorted.
@@ -539,20 +534,16 @@ class GenreAccuracyDisplay:
         return cls.from_evaluation(result, ax=ax, color=color)
 
     @classmethod
+    @fill_doc
     def from_estimator(cls, estimator, X, y, *, labels=None, ax=None, color="tab:blue"):
         """Predict the genre of each track with ``estimator`` and draw each genre's accuracy.
 
         Parameters
         ----------
-        estimator : fitted classifier or Pipeline
-            Its ``predict`` gives one genre per row of ``X``.
-        X : array-like or sequence of paths
-            Input of ``estimator.predict``; one row per track.
-        y : array-like of shape (n_tracks,)
-            True genres.
-        labels : array-like of shape (n_genres,) or None, default=None
-            Genres to show; ``None``: the estimator's ``classes_`` with any
-            other genre of ``y``, sorted (as :func:`~sk_genre.evaluation.evaluate`).
+        %(estimator_predict)s
+        %(X_predict)s
+        %(y_true_tracks)s
+        %(labels_estimator)s
         ax, color
             See :meth:`plot`.
 
@@ -643,14 +634,13 @@ class TrainingCurveDisplay:
     def __init__(self, history):
         self.history = history
 
+    @fill_doc
     def plot(self, *, ax=None):
         """Draw the loss and the accuracy curves.
 
         Parameters
         ----------
-        ax : sequence of 2 matplotlib.axes.Axes or None, default=None
-            Axes for the loss and the accuracy; ``None``: a new pyplot figure
-            (11 x 4 inches) with two side by side.
+        %(ax_two)s
 
         Returns
         -------
@@ -721,6 +711,7 @@ class TrainingCurveDisplay:
         return self
 
     @classmethod
+    @fill_doc
     def from_history(cls, history, *, ax=None):
         """Draw training curves given as Keras records them.
 
@@ -732,8 +723,7 @@ Pipeline or GenreEvaluation
             anything that carries them: a :class:`keras.callbacks.History`, a
             fitted network or Pipeline whose last step has ``history_``, a
             :class:`~sk_genre.evaluation.GenreEvaluation` with ``history``.
-        ax : sequence of 2 matplotlib.axes.Axes or None, default=None
-            See :meth:`plot`.
+        %(ax_two)s
 
         Returns
         -------
@@ -749,6 +739,7 @@ Pipeline or GenreEvaluation
         return cls(_find_history(history)).plot(ax=ax)
 
     @classmethod
+    @fill_doc
     def from_estimator(cls, estimator, *, ax=None):
         """Draw the training curves of a fitted network (or a Pipeline ending in one).
 
@@ -757,8 +748,7 @@ Pipeline or GenreEvaluation
         estimator : fitted estimator or Pipeline
             It, or a pipeline's last step, has ``history_`` (sk_genre's and
             scikeras' networks).
-        ax : sequence of 2 matplotlib.axes.Axes or None, default=None
-            See :meth:`plot`.
+        %(ax_two)s
 
         Returns
         -------
@@ -772,15 +762,15 @@ Pipeline or GenreEvaluation
         return cls.from_history(estimator, ax=ax)
 
     @classmethod
+    @fill_doc
     def from_evaluation(cls, result, *, ax=None):
         """Draw the training curves kept with an evaluation (``result.history``).
 
         Parameters
         ----------
-        result : GenreEvaluation
-            From :func:`~sk_genre.evaluation.evaluate` of a network.
-        ax : sequence of 2 matplotlib.axes.Axes or None, default=None
-            See :meth:`plot`.
+        %(result)s
+            Of a network: it keeps the training history.
+        %(ax_two)s
 
         Returns
         -------
@@ -797,6 +787,7 @@ Pipeline or GenreEvaluation
         return cls.from_history(result, ax=ax)
 
 
+@fill_doc
 def save_evaluation_plots(result, directory, *, estimator=None, track=None, sr=22050, dpi=100):
     """Write the plots of an evaluation as PNG files.
 
@@ -815,9 +806,7 @@ def save_evaluation_plots(result, directory, *, estimator=None, track=None, sr=2
 
     Parameters
     ----------
-    result : GenreEvaluation
-        From :func:`~sk_genre.evaluation.evaluate` or
-        :func:`~sk_genre.evaluation.evaluate_predictions`.
+    %(result)s
     directory : str or os.PathLike
         Output folder.
     estimator : estimator, Pipeline or None, default=None
@@ -830,8 +819,7 @@ def save_evaluation_plots(result, directory, *, estimator=None, track=None, sr=2
         release.
     sr : int, default=22050
         Sampling rate of ``track`` in Hz.
-    dpi : int, default=100
-        Resolution of the PNG files in dots per inch.
+    %(dpi)s
 
     Returns
     -------

@@ -20,14 +20,14 @@ import joblib
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_memory
 from tqdm.auto import tqdm
 
+from .._param_validation import HasMethods, Interval, StrOptions, validate_params
 from .._persistence import VersionedPickleMixin
 from .._version import __version__
 from ..exceptions import AudioDecodeError
-from ..io import check_clips, clip_name, load_clip
+from ._validation import check_clips, clip_name, load_clip
 
 #: A progress bar appears only when a batch runs longer than this (seconds).
 PROGRESS_DELAY = 3.0
@@ -191,7 +191,7 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         Parameters
         ----------
         X : sequence of paths or 1-D waveforms, or array-like of shape (n_clips, n_samples)
-            See :func:`sk_genre.io.check_clips`. Files are not decoded here;
+            See :func:`sk_genre.features.check_clips`. Files are not decoded here;
             waveforms are checked as ``transform`` checks them.
         y : None
             Ignored.
@@ -223,7 +223,7 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         return self
 
     def _validate(self):
-        self._validate_params()
+        validate_params(self)
         self._check_params()
 
     def __sklearn_is_fitted__(self):
@@ -239,7 +239,7 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         """Cross-parameter checks a subclass adds (called by ``fit`` and ``transform``)."""
 
     def _load_clip(self, clip, index):
-        """One clip as a mono float32 waveform at ``sr`` Hz (:func:`sk_genre.io.load_clip`)."""
+        """One clip as a mono float32 waveform at ``sr`` Hz (:func:`sk_genre.features.load_clip`)."""
         return load_clip(clip, sr=self.sr, index=index)
 
     def _n_features_out(self):
@@ -258,10 +258,12 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         Returns
         -------
         X_new : ndarray of shape (n_clips, n_features_out_)
-            One row per clip (float64; :class:`MelChunker` returns float32
+            One row per clip, in input order, whatever ``on_error`` is
+            (float64; :class:`MelChunker` returns float32
             ``(n_clips, n_chunks, n_mels, n_frames)``). With
-            ``on_error="skip"`` or ``"warn"``, one row per clip that could be
-            read, in input order: ``kept_indices_`` says which.
+            ``on_error="skip"`` or ``"warn"``, the row of a clip that cannot
+            be read is all NaN (scikit-learn's missing-value marker):
+            ``kept_indices_`` says which rows hold features.
 
         Raises
         ------
@@ -281,10 +283,16 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         Notes
         -----
         With ``on_error="skip"`` or ``"warn"``, each call sets
-        ``kept_indices_`` (ndarray of int: positions in ``X`` of the rows
-        returned) and ``errors_`` (dict: position in ``X`` -> the exception,
-        whose message names the file or clip), so that labels can be aligned:
-        ``y[kept_indices_]``. :func:`sk_genre.make_pipeline` does this itself.
+        ``kept_indices_`` (ndarray of int: positions in ``X`` of the clips
+        that were read) and ``errors_`` (dict: position in ``X`` -> the
+        exception, whose message names the file or clip). Rows never change
+        in number, so the output stays aligned with ``y`` and with every
+        scikit-learn tool; a model that does not accept NaN is given
+        ``X_new[kept_indices_]`` and ``y[kept_indices_]``.
+        :class:`sk_genre.GenrePipeline` (what :func:`sk_genre.make_pipeline`
+        returns) does this itself: it trains on the readable clips and gives
+        the unreadable ones the training prior (docs/input.md, "Unreadable
+        files in a pipeline").
         """
         self._validate()
         clips = check_clips(X)
@@ -302,7 +310,7 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
                 f"X must hold at least one readable clip; all {len(clips)} failed: "
                 + _listing(clips, errors)
             )
-        return np.stack([results[i] for i in self.kept_indices_])
+        return _with_missing_rows(results, self.kept_indices_)
 
     def _map(self, clips):
         """Features (or a ``_ClipFailure``) of every clip, in input order."""
@@ -352,6 +360,14 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         return np.asarray(self._feature_names(), dtype=object)
 
 
+def _with_missing_rows(results, kept):
+    """Stack the readable clips' rows, with an all-NaN row (same shape) for each failure."""
+    rows = np.stack([results[i] for i in kept])
+    out = np.full((len(results),) + rows.shape[1:], np.nan, dtype=rows.dtype)
+    out[kept] = rows
+    return out
+
+
 #: Failures listed by name in a warning or error before "... and N more".
 _LISTED = 10
 
@@ -374,6 +390,6 @@ def _listing(clips, errors):
 
 def _skipped_message(transformer, clips, errors):
     return (
-        f"{type(transformer).__name__} left out {len(errors)} of {len(clips)} clip(s) that "
-        f"could not be read (on_error={transformer.on_error!r}): {_listing(clips, errors)}"
+        f"{type(transformer).__name__} could not read {len(errors)} of {len(clips)} clip(s) "
+        f"(on_error={transformer.on_error!r}; their rows are NaN): {_listing(clips, errors)}"
     )

@@ -21,8 +21,10 @@ block by block:
   the blocks are joined;
 * the tempo, from the onset envelope of the joined mel spectrogram.
 
-The frames equal the whole-clip computation (tests/test_spectral.py compares
-them); the mean and variance of the harmonic and percussive waveforms
+The frames equal the whole-clip computation within 1e-6 relative, and are
+bit-identical where the BLAS kernel rounds a block as it rounds the whole clip
+(tests/test_spectral.py compares them; docs/input.md states the promise); the
+mean and variance of the harmonic and percussive waveforms
 (``include="gtzan"``) are accumulated in float64 over the blocks instead of
 NumPy's float32 pairwise sums, so they agree to about 1e-5 relative.
 """

@@ -6,9 +6,10 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.fft
 import scipy.signal
-from sklearn.utils._param_validation import Interval
-from sklearn.utils._set_output import _get_output_config
+import sklearn
 
+from .._docstring import fill_doc
+from .._param_validation import Interval
 from ._base import ClipFeatureTransformer
 from ._stft import sparse_mel_filterbank, zero_padded_slice
 
@@ -45,7 +46,20 @@ class FourDOutputMixin:
         """
         if transform not in (None, "default"):
             raise ValueError(_dataframe_output_message(self, transform, "set_output"))
+        if transform is not None:
+            self._transform_output = transform  # read by transform (no private sklearn state)
         return super().set_output(transform=transform)
+
+    def __sklearn_clone__(self):
+        # clone keeps the set_output choice, as scikit-learn's clone does for its own
+        clone = super().__sklearn_clone__()
+        if "_transform_output" in self.__dict__:
+            clone._transform_output = self._transform_output
+        return clone
+
+    def _output_container(self):
+        """The ``transform_output`` in force: this estimator's set_output, else the global one."""
+        return self.__dict__.get("_transform_output") or sklearn.get_config()["transform_output"]
 
     def transform(self, X):
         """Chunks of every clip, as a 4-D NumPy array.
@@ -70,12 +84,13 @@ class FourDOutputMixin:
             A waveform is empty, not 1-D or not finite, or DataFrame output is
             configured globally (``sklearn.set_config(transform_output="pandas")``).
         """
-        output = _get_output_config("transform", self)["dense"]
+        output = self._output_container()
         if output != "default":
             raise ValueError(_dataframe_output_message(self, output, "sklearn.set_config"))
         return super().transform(X)
 
 
+@fill_doc
 class MelChunker(FourDOutputMixin, ClipFeatureTransformer):
     """Log-mel spectrogram chunks of each clip, for CNNs: ``(n_clips, n_chunks, n_mels, n_frames)``.
 
@@ -106,40 +121,22 @@ class MelChunker(FourDOutputMixin, ClipFeatureTransformer):
 
     Parameters
     ----------
-    sr : int, default=22050
-        Sampling rate in Hz.
-    n_mels : int, default=128
-        Mel bands.
-    n_fft : int, default=2048
-        FFT window in samples.
-    hop_length : int, default=512
-        Hop between frames in samples.
-    fmin : float, default=0.0
-        Lowest mel band edge in Hz.
-    fmax : float or None, default=None
-        Highest mel band edge in Hz (``None``: ``sr / 2``).
-    chunk_duration : float, default=4.0
-        Chunk length in seconds; ``n_frames = round(chunk_duration * sr / hop_length)``.
-    chunk_hop : float, default=2.0
-        Hop between chunk starts in seconds, for a clip of ``track_duration``.
+    %(sr)s
+    %(n_mels)s
+    %(n_fft)s
+    %(hop_length)s
+    %(fmin)s
+    %(fmax)s
+    %(chunk_duration)s
+        ``n_frames = round(chunk_duration * sr / hop_length)``.
+    %(chunk_hop)s
+        For a clip of ``track_duration``.
     track_duration : float, default=30.0
         Nominal clip length in seconds that fixes ``n_chunks`` (GTZAN: 30).
-    n_jobs : int or None, default=None
-        Clips processed in parallel by joblib.
-    memory : str, os.PathLike, joblib.Memory or None, default=None
-        Cache of per-clip features (a folder or a :class:`joblib.Memory`),
-        keyed by the file's bytes (or the waveform's samples), the parameters
-        and the sk_genre version: a rerun on the same files only reads the
-        cache. ``None``: no caching.
-    verbose : int, default=1
-        Progress bar for batches longer than a few seconds; 0 turns it off.
-    on_error : {"raise", "skip", "warn"}, default="raise"
-        What ``transform`` does with a clip that cannot be read (missing,
-        empty or corrupt file, a waveform with NaN ...): ``"raise"`` its
-        error; ``"skip"`` leave it out of the output and record it in
-        ``errors_``; ``"warn"`` the same and warn once per call, naming each
-        clip. ``kept_indices_`` then says which rows of ``X`` the output
-        rows are, to align labels.
+    %(n_jobs)s
+    %(memory)s
+    %(verbose_clips)s
+    %(on_error)s
 
     Attributes
     ----------
@@ -206,7 +203,7 @@ class MelChunker(FourDOutputMixin, ClipFeatureTransformer):
         track_duration=30.0,
         n_jobs=None,
         memory=None,
-        verbose=1,
+        verbose=0,
         on_error="raise",
     ):
         self.sr = sr

@@ -2,8 +2,8 @@
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval
-
+from .._docstring import fill_doc
+from .._param_validation import Interval
 from ._base import ClipFeatureTransformer
 from ._stft import mel_power_blocks, mfcc_blocks
 from ._summary import check_stats, summarize, summary_names
@@ -11,6 +11,7 @@ from ._summary import check_stats, summarize, summary_names
 __all__ = ["MFCCTransformer"]
 
 
+@fill_doc
 class MFCCTransformer(ClipFeatureTransformer):
     """Summary statistics of the MFCCs of each clip.
 
@@ -21,43 +22,21 @@ class MFCCTransformer(ClipFeatureTransformer):
 
     Parameters
     ----------
-    sr : int, default=22050
-        Sampling rate in Hz. Files are resampled to it; waveforms passed as
-        arrays must already be sampled at it.
+    %(sr)s
     n_mfcc : int, default=20
         Number of coefficients.
-    n_fft : int, default=2048
-        FFT window length in samples. Clips shorter than ``n_fft`` samples are
-        zero-padded to ``n_fft``.
-    hop_length : int, default=512
-        Hop between frames in samples.
-    n_mels : int, default=128
-        Number of mel bands the DCT is taken over.
-    fmin : float, default=0.0
-        Lowest mel band edge in Hz.
-    fmax : float or None, default=None
-        Highest mel band edge in Hz; ``None`` means ``sr / 2``.
-    stats : tuple of str, default=("mean", "std")
-        Statistics over frames, from ``"mean", "std", "var", "min", "max",
-        "median"``.
-    n_jobs : int or None, default=None
-        Clips processed in parallel by joblib (``None``: 1 unless inside a
-        :func:`joblib.parallel_config` context; ``-1``: all cores).
-    memory : str, os.PathLike, joblib.Memory or None, default=None
-        Cache of per-clip features (a folder or a :class:`joblib.Memory`),
-        keyed by the file's bytes (or the waveform's samples), the parameters
-        and the sk_genre version: a rerun on the same files only reads the
-        cache. ``None``: no caching.
-    verbose : int, default=1
-        Show a progress bar for batches that take longer than a few seconds;
-        ``0`` turns it off.
-    on_error : {"raise", "skip", "warn"}, default="raise"
-        What ``transform`` does with a clip that cannot be read (missing,
-        empty or corrupt file, a waveform with NaN ...): ``"raise"`` its
-        error; ``"skip"`` leave it out of the output and record it in
-        ``errors_``; ``"warn"`` the same and warn once per call, naming each
-        clip. ``kept_indices_`` then says which rows of ``X`` the output
-        rows are, to align labels.
+    %(n_fft)s
+        Clips shorter than ``n_fft`` samples are zero-padded to ``n_fft``.
+    %(hop_length)s
+    %(n_mels)s
+        The DCT is taken over them.
+    %(fmin)s
+    %(fmax)s
+    %(stats)s
+    %(n_jobs)s
+    %(memory)s
+    %(verbose_clips)s
+    %(on_error)s
 
     Attributes
     ----------
@@ -75,7 +54,7 @@ class MFCCTransformer(ClipFeatureTransformer):
 
     See Also
     --------
-    sk_genre.io.check_clips : the accepted input forms.
+    sk_genre.features.check_clips : the accepted input forms.
 
     References
     ----------
@@ -121,7 +100,7 @@ class MFCCTransformer(ClipFeatureTransformer):
         stats=("mean", "std"),
         n_jobs=None,
         memory=None,
-        verbose=1,
+        verbose=0,
         on_error="raise",
     ):
         self.sr = sr

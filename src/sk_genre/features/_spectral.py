@@ -4,8 +4,9 @@ from numbers import Integral
 
 import librosa
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docstring import fill_doc
+from .._param_validation import Interval, StrOptions
 from . import _long
 from ._base import ClipFeatureTransformer
 from ._kernels import zero_crossing_rate
@@ -80,6 +81,7 @@ GTZAN_COLUMNS = (
 )
 
 
+@fill_doc
 class SpectralFeatureUnion(ClipFeatureTransformer):
     """Chroma, spectral contrast, tonnetz, spectral shape, ZCR, RMS, HPSS, tempo and MFCC.
 
@@ -117,39 +119,24 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         all 12 bins, mean and variance of RMS, centroid, bandwidth, rolloff,
         ZCR, of the harmonic and percussive *waveforms* (``effects.hpss``),
         tempo, and 20 MFCCs; ``stats`` is not used then.
-    stats : tuple of str, default=("mean", "std")
-        Statistics over frames, from ``"mean", "std", "var", "min", "max",
-        "median"``. Tempo is one value per clip and gets no statistics.
-    sr : int, default=22050
-        Sampling rate in Hz (files are resampled to it).
-    n_fft : int, default=2048
-        FFT window in samples; also the frame length of ZCR and RMS. Clips
-        shorter than ``n_fft`` are zero-padded.
-    hop_length : int, default=512
-        Hop between frames in samples.
-    n_mels : int, default=128
-        Mel bands for MFCC and onset strength (tempo).
+    %(stats)s
+        Tempo is one value per clip and gets no statistics.
+    %(sr)s
+    %(n_fft)s
+        Also the frame length of ZCR and RMS. Clips shorter than ``n_fft``
+        are zero-padded.
+    %(hop_length)s
+    %(n_mels)s
+        For MFCC and onset strength (tempo).
     n_mfcc : int, default=20
         MFCCs (with ``include="gtzan"`` the table has 20).
     hpss_kernel : int, default=31
         Median filter length of the harmonic/percussive separation, in frames
         and in frequency bins (``kernel_size`` of :func:`librosa.decompose.hpss`).
-    n_jobs : int or None, default=None
-        Clips processed in parallel by joblib.
-    memory : str, os.PathLike, joblib.Memory or None, default=None
-        Cache of per-clip features (a folder or a :class:`joblib.Memory`),
-        keyed by the file's bytes (or the waveform's samples), the parameters
-        and the sk_genre version: a rerun on the same files only reads the
-        cache. ``None``: no caching.
-    verbose : int, default=1
-        Progress bar for batches longer than a few seconds; 0 turns it off.
-    on_error : {"raise", "skip", "warn"}, default="raise"
-        What ``transform`` does with a clip that cannot be read (missing,
-        empty or corrupt file, a waveform with NaN ...): ``"raise"`` its
-        error; ``"skip"`` leave it out of the output and record it in
-        ``errors_``; ``"warn"`` the same and warn once per call, naming each
-        clip. ``kept_indices_`` then says which rows of ``X`` the output
-        rows are, to align labels.
+    %(n_jobs)s
+    %(memory)s
+    %(verbose_clips)s
+    %(on_error)s
 
     Attributes
     ----------
@@ -224,7 +211,7 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         hpss_kernel=31,
         n_jobs=None,
         memory=None,
-        verbose=1,
+        verbose=0,
         on_error="raise",
     ):
         self.include = include

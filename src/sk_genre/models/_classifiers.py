@@ -10,6 +10,7 @@ Import through :mod:`sk_genre.models`, which picks the Keras backend first.
 """
 
 import contextlib
+import inspect
 import os
 import random
 import tempfile
@@ -23,11 +24,12 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import ClassifierTags
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import column_or_1d
 
+from .._docstring import fill_doc
 from .._labels import check_genres
+from .._param_validation import Interval, StrOptions, validate_params
 from .._persistence import VersionedPickleMixin
 from ._builders import CNN_PRESETS, DENSE_PRESETS, build_cnn, build_dense_network
 from ._callbacks import StopAtAccuracy
@@ -72,6 +74,7 @@ def _load_keras_archive(archive):
         return keras.saving.load_model(path)
 
 
+@fill_doc(rows="rows", holdout="rows")
 class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
     """Base of sk_genre's Keras classifiers: a corrected scikeras ``KerasClassifier``.
 
@@ -98,6 +101,10 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
 
     Subclasses define ``__init__`` (every parameter explicit, calling this
     one's) and ``_keras_build_fn(meta, compile_kwargs)``.
+
+    Parameters
+    ----------
+    %(keras_training)s
     """
 
     # scikeras reads these; sk_genre's networks are built by _keras_build_fn, not given
@@ -169,9 +176,18 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
-    # scikit-learn's, not scikeras': parameters are the signature's (scikeras: every
+    # scikit-learn's rule, not scikeras': parameters are the signature's (scikeras: every
     # attribute not ending in "_"), set_params refuses unknown names, repr shows changes only
-    _get_param_names = vars(BaseEstimator)["_get_param_names"]
+    @classmethod
+    def _get_param_names(cls):
+        # the hook BaseEstimator.get_params calls (scikeras overrides it); written here, so
+        # that no private scikit-learn function is borrowed
+        return sorted(
+            p.name
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.name != "self" and p.kind is not p.VAR_KEYWORD
+        )
+
     set_params = BaseEstimator.set_params
     __repr__ = BaseEstimator.__repr__
 
@@ -297,7 +313,10 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             hold-out: with ``early_stopping=True``, whole groups are held out
             (stratified by genre over groups), so the epoch is chosen on groups
             the network never trains on. Without it, rows are held out one by one.
-            Ignored without early stopping. In a pipeline pass it as
+            Ignored without early stopping. In a pipeline, route it (with
+            ``sklearn.set_config(enable_metadata_routing=True)`` and
+            ``set_fit_request(groups=True)``: ``pipe.fit(X, y, groups=groups)``,
+            the same array the CV splitter gets), or, without routing, pass
             ``pipe.fit(X, y, model__groups=groups)``.
         **kwargs
             Passed to :meth:`keras.Model.fit`.
@@ -312,7 +331,7 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             ``groups`` does not have one entry per row, or early stopping has
             fewer than 2 groups to split.
         """
-        self._validate_params()
+        validate_params(self)
         y = self._check_y(y)
         if not (self.warm_start and self.initialized_):
             self.classes_ = None  # learnt from y (scikeras' encoder reads it)
@@ -368,7 +387,7 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         ValueError
             ``classes`` differs from the ``classes_`` of the fitted network.
         """
-        self._validate_params()
+        validate_params(self)
         y = self._check_y(y, warn_single=False)
         if not self.initialized_:
             self.classes_ = None if classes is None else np.unique(np.asarray(classes))
@@ -394,11 +413,6 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             state.set_state(rs.get_state())  # same seed every fit, rs untouched
             return int(state.randint(np.iinfo(np.int32).max))
         return int(rs)
-
-    def _validate_params(self):
-        validate_parameter_constraints(
-            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
-        )
 
     def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         with _seeded(self._seed()):
@@ -506,6 +520,7 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         return model
 
 
+@fill_doc(rows="rows", holdout="rows")
 class DenseClassifier(GenreKerasClassifier):
     """Fully connected Keras network on feature vectors, as a scikit-learn classifier.
 
@@ -528,58 +543,7 @@ class DenseClassifier(GenreKerasClassifier):
         Batch normalisation after each hidden layer.
     activation : str, default="relu"
         Activation of the hidden layers.
-    optimizer : str, default="adam"
-        Keras optimizer name (or a Keras optimizer object, whose own learning
-        rate is then used).
-    learning_rate : float, default=0.001
-        Learning rate of the optimizer named by ``optimizer``.
-    loss : str, default="sparse_categorical_crossentropy"
-        Keras loss.
-    epochs : int, default=100
-        Maximum number of passes over the training rows.
-    batch_size : int, default=32
-        Rows per gradient step (and per prediction batch).
-    shuffle : bool, default=True
-        Shuffle the training rows before each epoch.
-    class_weight : dict, "balanced" or None, default=None
-        Weight of each genre in the loss (``{genre: weight}``), or
-        ``"balanced"``: inversely proportional to the genre's frequency in
-        ``y``, as in scikit-learn. Multiplies ``sample_weight`` (whose array
-        is left unchanged).
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training rows (stratified by
-        genre) and stop when their loss has not improved for ``patience``
-        epochs. The held-out rows are never trained on.
-    patience : int, default=10
-        Epochs without improvement of the validation loss before stopping.
-    restore_best_weights : bool, default=True
-        With early stopping, end with the weights of the best validation epoch.
-    validation_fraction : float, default=0.1
-        Fraction of training rows held out for early stopping (in (0, 1)).
-        Used only when ``early_stopping=True``.
-    stop_accuracy : float or None, default=None
-        Stop at the end of the first epoch whose training accuracy reaches
-        this value (the seed DNN's callback used 0.94; see
-        :class:`~sk_genre.models.StopAtAccuracy`). None: off.
-    reduce_lr_on_plateau : bool, default=False
-        Multiply the learning rate by ``reduce_lr_factor`` when the loss
-        (the hold-out loss with early stopping) has not improved for
-        ``reduce_lr_patience`` epochs (:class:`keras.callbacks.ReduceLROnPlateau`).
-    reduce_lr_factor : float, default=0.5
-        Learning-rate factor on a plateau, in (0, 1).
-    reduce_lr_patience : int, default=5
-        Epochs without improvement before the learning rate is reduced.
-    callbacks : list of keras.callbacks.Callback or None, default=None
-        Further Keras callbacks for training and prediction.
-    warm_start : bool, default=False
-        When True, ``fit`` continues training the fitted network (same
-        ``classes_``, ``history_`` started again) instead of building a new one.
-    random_state : int, RandomState or None, default=None
-        Seeds weight initialisation, dropout, shuffling and the hold-out split
-        (Python, NumPy and the Keras backend, for the duration of ``fit``).
-        The same int gives the same predictions on the same machine.
-    verbose : int, default=0
-        Keras' training log level (0 silent, 1 progress bar, 2 one line per epoch).
+    %(keras_training)s
 
     Attributes
     ----------
@@ -915,6 +879,7 @@ class ChunkVotingClassifier(GenreKerasClassifier):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
+@fill_doc(rows="chunks", holdout="tracks")
 class CNNClassifier(ChunkVotingClassifier):
     """Convolutional network on log-mel chunks with track-level voting, as a classifier.
 
@@ -950,20 +915,7 @@ class CNNClassifier(ChunkVotingClassifier):
         Batch normalisation after each convolution.
     activation : str, default="relu"
         Activation of convolutions and dense layers.
-    epochs : int, default=30
-        Maximum number of passes over the training chunks.
-    batch_size : int, default=32
-        Chunks per gradient step (and per prediction batch).
-    optimizer, learning_rate, loss, shuffle, class_weight
-        As for :class:`~sk_genre.models.DenseClassifier`;
-        ``class_weight="balanced"`` weighs the chunks of each genre.
-    early_stopping, patience, restore_best_weights, validation_fraction
-        As for :class:`~sk_genre.models.DenseClassifier`; the hold-out is a
-        ``validation_fraction`` of the tracks, their chunks held out together.
-    stop_accuracy, reduce_lr_on_plateau, reduce_lr_factor, reduce_lr_patience
-        As for :class:`~sk_genre.models.DenseClassifier`.
-    callbacks, warm_start, random_state, verbose
-        As for :class:`~sk_genre.models.DenseClassifier`.
+    %(keras_training)s
 
     Attributes
     ----------

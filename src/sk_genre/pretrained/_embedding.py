@@ -9,11 +9,12 @@ from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docstring import fill_doc
+from .._param_validation import Interval, StrOptions
+from ..features import load_clip
 from ..features._base import ClipCache, ClipFeatureTransformer, _ClipFailure, _Extractor
 from ..features._mel import FourDOutputMixin
-from ..io import load_clip
 from ._input import PATCH_FRAMES, SR, log_mel, patches
 from ._weights import MODELS, TAGS
 
@@ -47,6 +48,7 @@ class _MusicnnInput(ClipFeatureTransformer):
         return load_clip(clip, sr=SR, index=index, res_type=self.res_type)
 
 
+@fill_doc
 class MusicnnEmbedding(_MusicnnInput):
     """Pretrained musicnn features of each clip, pooled over its 3-s patches.
 
@@ -78,25 +80,15 @@ class MusicnnEmbedding(_MusicnnInput):
     patch_hop : float or None, default=None
         Seconds between patch starts; ``None`` puts the 3-s patches back to back
         (musicnn's default). Rounded to whole frames of 256 samples (16 ms).
-    res_type : str, default="soxr_hq"
-        Resampler used to bring files to 16 kHz (a ``res_type`` of
-        :func:`librosa.resample`). musicnn was trained on audio resampled with
-        resampy's ``"kaiser_best"`` (needs the ``resampy`` package, about 15x
-        slower); docs/pretrained.md compares both on accuracy and speed.
+    %(res_type)s
     batch_size : int, default=16
         Patches per network call (16 patches: about 0.25 GB of activations;
         on CPU larger batches are no faster per patch).
-    n_jobs : int or None, default=None
-        Joblib workers decoding clips and computing spectrograms.
-    verbose : int, default=0
-        Show a progress bar when a batch runs longer than a few seconds.
-    memory : None, str, os.PathLike or joblib.Memory, default=None
-        Cache each clip's embedding, keyed by the file's (or waveform's) content
-        and the parameters.
-    on_error : {"raise", "skip", "warn"}, default="raise"
-        What a clip that cannot be read does: raise (naming the file), or be
-        left out of the output (``kept_indices_`` / ``errors_`` say which), with a
-        warning for ``"warn"``.
+    %(n_jobs)s
+        They decode the clips and compute the spectrograms.
+    %(verbose_clips)s
+    %(memory)s
+    %(on_error)s
 
     Attributes
     ----------
@@ -274,6 +266,7 @@ class MusicnnEmbedding(_MusicnnInput):
         return ([outputs] if outputs is not None and len(outputs) else []), n_done, waiting
 
 
+@fill_doc
 class MusicnnPatches(FourDOutputMixin, _MusicnnInput):
     """musicnn's log-mel patches of each clip: ``(n_clips, n_patches, 187, 96)``.
 
@@ -291,16 +284,11 @@ class MusicnnPatches(FourDOutputMixin, _MusicnnInput):
     ----------
     n_patches : int, default=10
         Patches per clip.
-    res_type : str, default="soxr_hq"
-        Resampler used to bring files to 16 kHz (see :class:`MusicnnEmbedding`).
-    n_jobs : int or None, default=None
-        Joblib workers.
-    verbose : int, default=0
-        Show a progress bar on slow batches.
-    memory : None, str, os.PathLike or joblib.Memory, default=None
-        Per-clip cache of the patches.
-    on_error : {"raise", "skip", "warn"}, default="raise"
-        What a clip that cannot be read does (see :class:`MusicnnEmbedding`).
+    %(res_type)s
+    %(n_jobs)s
+    %(verbose_clips)s
+    %(memory)s
+    %(on_error)s
 
     Notes
     -----

@@ -3,8 +3,9 @@
 from numbers import Real
 
 import keras
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docstring import fill_doc
+from .._param_validation import Interval, StrOptions
 from ..models._classifiers import ChunkVotingClassifier
 from ._network import build_musicnn
 from ._weights import MODELS
@@ -15,6 +16,7 @@ __all__ = ["MusicnnClassifier"]
 _BACKEND = ("batch_normalization_9", "dense", "batch_normalization_10")
 
 
+@fill_doc(rows="patches", holdout="tracks")
 class MusicnnClassifier(ChunkVotingClassifier):
     """musicnn with a new softmax head, trained on 3-s patches, voting per track.
 
@@ -37,21 +39,11 @@ class MusicnnClassifier(ChunkVotingClassifier):
         inference, batch norms and dropout included: a linear probe trained on
         patches); also musicnn's back-end (the pooled-feature batch norm, the
         200-unit dense layer and its batch norm; musicnn's dropout before that
-        layer acts); or every layer. Grid-searchable.
+        layer acts); or every layer. Grid-searchable. With ``"all"``, use a
+        ``learning_rate`` of about 1e-4.
     dropout : float, default=0.5
         Dropout rate before the new head.
-    learning_rate : float, default=0.001
-        Adam's step size (use about 1e-4 with ``trainable="all"``).
-    epochs : int, default=20
-        Passes over the training patches.
-    batch_size : int, default=32
-        Patches per step.
-    optimizer, loss, shuffle, class_weight, callbacks, warm_start, random_state, verbose
-        As for :class:`~sk_genre.models.DenseClassifier`.
-    early_stopping, patience, restore_best_weights, validation_fraction
-        As for :class:`~sk_genre.models.CNNClassifier` (whole tracks held out).
-    stop_accuracy, reduce_lr_on_plateau, reduce_lr_factor, reduce_lr_patience
-        As for :class:`~sk_genre.models.DenseClassifier`.
+    %(keras_training)s
 
     Attributes
     ----------

@@ -2,10 +2,10 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._param_validation import StrOptions, validate_params
 from .._persistence import VersionedPickleMixin
 from ._embedding import MusicnnEmbedding
 from ._weights import MODELS, TAGS
@@ -205,7 +205,7 @@ class TagGenreClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         ValueError
             ``X`` does not have 50 columns, ``genre_tags`` names an unknown tag.
         """
-        self._validate_params()
+        validate_params(self)
         X, y = validate_data(self, X, y)
         check_classification_targets(y)
         if X.shape[1] != len(TAGS[self.model]):
