@@ -71,10 +71,7 @@ def documented(doc, section="Parameters"):
 
 #: Known mismatches in files this test's author does not own: ``xfail(strict=True)``, so a
 #: fix makes the run fail until its entry is removed.
-KNOWN_MISMATCHES = {
-    "sk_genre.pipeline.GenrePipeline": "documents Pipeline's parameters as **kwargs",
-    "sk_genre.features._validation.clip_name": "one-line docstring, no Parameters section",
-}
+KNOWN_MISMATCHES = {}
 
 #: Classes users get from a function, never construct: their constructors are not documented.
 NOT_CONSTRUCTED = {

@@ -7,7 +7,8 @@ wrapper that counts the figures each ``plt.show()`` would put in the gallery:
 mkdocs-gallery only captures pyplot figures, so a figure drawn on a
 pyplot-free Figure would silently go missing. The scripts that need the real
 GTZAN audio are marked ``real_data`` and run with short settings; those
-over a minute are also marked ``slow``.
+over about 30 s are also marked ``slow`` (the docs build runs every ``plot_*``
+script in CI, so they still run there, without these assertions).
 """
 
 import os
@@ -84,6 +85,7 @@ def test_quick_start():
     assert figures_shown(out) == 2  # confusion matrix, accuracy per genre
 
 
+@pytest.mark.slow  # about 30 s; the docs build runs the script in every CI run
 def test_grid_search():
     out = run_example("plot_2_grid_search.py", count_figures=True)
     assert out.startswith("36 clips")
@@ -96,6 +98,7 @@ def test_grid_search():
     assert figures_shown(out) == 1
 
 
+@pytest.mark.slow  # about 30 s; the docs build runs the script in every CI run
 def test_seed_networks():
     out = run_example("plot_3_seed_networks.py", count_figures=True)
     rows = re.findall(
@@ -112,6 +115,7 @@ def test_seed_networks():
     assert figures_shown(out) == 2  # accuracy bars, loss and accuracy curves
 
 
+@pytest.mark.slow  # about 45 s; tests/test_compare_splits.py covers compare_splits itself
 def test_leaky_vs_honest():
     out = run_example("plot_4_leaky_vs_honest.py", count_figures=True)
     random_1000 = numbers(r"random 5-fold, 1000 tracks\s+accuracy ([\d.]+)", out)
@@ -135,6 +139,7 @@ def test_audio_figures():
 
 
 @pytest.mark.real_data
+@pytest.mark.slow  # about 45 s; the docs build runs the script in every CI run
 def test_pretrained(gtzan_mini):
     # about 50 s on 2 cores: each track's musicnn embedding and MFCCs, computed once
     env = {"SK_GENRE_DATA": str(gtzan_mini.root.parent)}

@@ -486,6 +486,27 @@ def test_ffmpeg_only_format_without_ffmpeg_says_so(tmp_path, monkeypatch):
         load_audio(other)
 
 
+def test_ffmpeg_installed_after_the_error_is_used(tmp_path, track, monkeypatch):
+    """The error says to install ffmpeg: once it is on PATH, the same process decodes the file.
+
+    audioread caches the backends it found first; sk_genre asks afresh each time.
+    """
+    import audioread
+
+    _ffmpeg()
+    wav = _wav(tmp_path / "a.wav", track, seconds=2)
+    path = _ffmpeg_encode(wav, tmp_path / "a.m4a", "-c:a", "aac")
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    with monkeypatch.context() as machine:
+        machine.setenv("PATH", str(empty))  # before ffmpeg is installed
+        audioread.available_backends(flush_cache=True)  # audioread's cache: no ffmpeg
+        with pytest.raises(AudioDecodeError, match=r"\.m4a files need ffmpeg"):
+            load_audio(path)
+    y = load_audio(path)  # ffmpeg back on PATH
+    assert abs(len(y) - 2 * track[1]) < 0.05 * track[1] and np.abs(y).max() > 0.01
+
+
 def test_ffmpeg_formats_are_audio_for_folders(tmp_path, track):
     assert {".m4a", ".mp4", ".aac", ".wma", ".webm", ".mka"} <= AUDIO_EXTENSIONS
     for genre in ("blues", "jazz"):

@@ -1,4 +1,8 @@
-"""The one-pass kernels equal the librosa computations they replace."""
+"""The one-pass kernels equal the librosa computations they replace.
+
+They replicate librosa 0.11's operation order, which librosa 1.0 keeps: bit-identical on
+those lines, within the documented 1e-4 on any other (:func:`assert_equal_to_librosa`).
+"""
 
 import librosa
 import numpy as np
@@ -7,7 +11,7 @@ import pytest
 from sk_genre.features._kernels import hpss_stfts, istft, spectral_shape, zero_crossing_rate
 from sk_genre.features._median import median_filter_axis
 
-from .conftest import SR, music_like
+from .conftest import SR, assert_equal_to_librosa, music_like
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +30,8 @@ def test_hpss_is_bit_identical_to_librosa(stft):
     ours_h, ours_p = hpss_stfts(stft, mag, harm, perc)
     ref_h, ref_p = librosa.decompose.hpss(stft)
     assert ours_h.dtype == ref_h.dtype == np.complex64
-    np.testing.assert_array_equal(ours_h, ref_h)
-    np.testing.assert_array_equal(ours_p, ref_p)
+    assert_equal_to_librosa(ours_h, ref_h)
+    assert_equal_to_librosa(ours_p, ref_p)
 
 
 def test_spectral_shape_matches_librosa(stft):
@@ -41,7 +45,7 @@ def test_spectral_shape_matches_librosa(stft):
         bandwidth, librosa.feature.spectral_bandwidth(S=mag, sr=SR), rtol=1e-6, atol=1e-6
     )
     # same sequential float32 cumulative sum -> the very same bin
-    np.testing.assert_array_equal(rolloff, librosa.feature.spectral_rolloff(S=mag, sr=SR))
+    assert_equal_to_librosa(rolloff, librosa.feature.spectral_rolloff(S=mag, sr=SR))
     assert centroid[0, 5] == 0 and rolloff[0, 5] == 0  # silent frame
 
 
@@ -52,8 +56,8 @@ def test_zero_crossing_rate_is_exact(seconds):
     y[::11] = -1e-12  # inside the zero threshold
     y[::13] = -0.0
     ref = librosa.feature.zero_crossing_rate(y)
-    np.testing.assert_array_equal(zero_crossing_rate(y), ref)
-    np.testing.assert_array_equal(
+    assert_equal_to_librosa(zero_crossing_rate(y), ref)
+    assert_equal_to_librosa(
         zero_crossing_rate(y, frame_length=512, hop_length=128),
         librosa.feature.zero_crossing_rate(y, frame_length=512, hop_length=128),
     )
@@ -68,4 +72,4 @@ def test_istft_is_bit_identical_to_librosa(stft, seconds):
     for mine, spectrum in zip(ours, (H, P, D), strict=True):
         ref = librosa.istft(spectrum, dtype=y.dtype, length=len(y))
         assert mine.dtype == ref.dtype == np.float32
-        np.testing.assert_array_equal(mine, ref)
+        assert_equal_to_librosa(mine, ref)

@@ -6,6 +6,8 @@ from scipy import ndimage as ndi
 
 from sk_genre.features._median import median_filter_axis
 
+from .conftest import assert_equal_to_librosa
+
 SR = 22050
 
 
@@ -150,8 +152,8 @@ def test_reproduces_librosa_hpss():
     mask_h = librosa.util.softmask(harm, perc * 1.0, power=2.0, split_zeros=True)
     mask_p = librosa.util.softmask(perc, harm * 1.0, power=2.0, split_zeros=True)
     H, P = librosa.decompose.hpss(D)
-    np.testing.assert_array_equal((S * mask_h) * phase, H)
-    np.testing.assert_array_equal((S * mask_p) * phase, P)
+    assert_equal_to_librosa((S * mask_h) * phase, H)  # librosa 0.11's (and 1.0's) order
+    assert_equal_to_librosa((S * mask_p) * phase, P)
 
 
 @pytest.mark.parametrize("shape", [(0, 5), (5, 0), (0, 0)])

@@ -156,7 +156,7 @@ def test_fallback_decoder_for_files_libsndfile_cannot_open(tmp_path, monkeypatch
                 raise sf.SoundFileRuntimeError("format not supported")  # as for .m4a
             super().__init__(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(sf, "SoundFile", NoLibsndfile)  # librosa falls back to audioread
+    monkeypatch.setattr(sf, "SoundFile", NoLibsndfile)  # sk_genre falls back to audioread
     pieces = segment_audio(src, tmp_path / "out", segment_duration=10)
     monkeypatch.undo()
     assert len(pieces) == 2 and {sf.info(p).channels for p in pieces} == {2}

@@ -75,8 +75,8 @@ memory : str, os.PathLike, joblib.Memory or None, default=$default
     cache. ``None``: no caching.""",
     "verbose_clips": """\
 verbose : int, default=$default
-    Show a progress bar for batches that take longer than a few seconds;
-    ``0`` turns it off.""",
+    ``1``: show a progress bar for batches that take longer than a few
+    seconds; ``0`` (scikit-learn's default) is silent.""",
     "on_error": """\
 on_error : {"raise", "skip", "warn"}, default=$default
     What ``transform`` does with a clip that cannot be read (missing,
@@ -85,6 +85,16 @@ on_error : {"raise", "skip", "warn"}, default=$default
     (scikit-learn's missing-value marker) and record the error in
     ``errors_``; ``"warn"`` the same and warn once per call, naming each
     clip. ``kept_indices_`` then says which rows hold features.""",
+    # ---------------------------------------------- attributes of the clip transformers
+    "kept_indices_": """\
+kept_indices_ : ndarray of shape (n_kept,), dtype int
+    With ``on_error="skip"`` or ``"warn"``: positions in ``X`` of the
+    clips the last ``transform`` read (the other rows are NaN).""",
+    "errors_": """\
+errors_ : dict of int to Exception
+    With ``on_error="skip"`` or ``"warn"``: position in ``X`` -> the
+    error of each clip the last ``transform`` could not read (its message
+    names the file).""",
     "res_type": """\
 res_type : str, default=$default
     Resampler used to bring files to 16 kHz (a ``res_type`` of

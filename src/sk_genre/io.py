@@ -588,7 +588,12 @@ def _read_fallback(path, offset, duration, sf_error, mono=True):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with audioread.audio_open(os.path.abspath(path)) as source:
+            backends = audioread.available_backends()  # found once, then cached
+            if audioread.ffdec.FFmpegAudioFile not in backends:
+                # asked again (0.3-0.4 s) while ffmpeg is missing: installed after the error
+                # that says to install it, it is used without restarting the process
+                backends = audioread.available_backends(flush_cache=True)
+            with audioread.audio_open(os.path.abspath(path), backends=backends) as source:
                 y, native_sr = _read_audioread(source, offset, duration)
     except Exception as exc:  # audioread raises many unrelated types
         raise AudioDecodeError(path, _undecodable_reason(path, reason)) from exc

@@ -216,7 +216,7 @@ def _final_estimator_has(attr):
     """For ``available_if``: the final step has ``attr`` (as scikit-learn's Pipeline checks)."""
 
     def check(self):
-        getattr(self._final_estimator, attr)  # raises AttributeError, naming it
+        getattr(self.steps[-1][1], attr)  # raises AttributeError, naming it
         return True
 
     return check
@@ -260,10 +260,16 @@ class GenrePipeline(Pipeline):
     ----------
     steps : list of (str, estimator) tuples
         As :class:`sklearn.pipeline.Pipeline`; :func:`make_pipeline` builds them.
-    **kwargs : dict
-        Further :class:`~sklearn.pipeline.Pipeline` parameters (``memory``,
-        ``verbose``, ``transform_input``); they apply to the steps after the
-        features too.
+    transform_input : list of str or None, default=None
+        As :class:`sklearn.pipeline.Pipeline`: the names of metadata that the
+        steps transform before they reach the later steps (with metadata
+        routing on). Kept for the steps after the features.
+    memory : str, joblib.Memory or None, default=None
+        As :class:`sklearn.pipeline.Pipeline`: caches the fitted transformers
+        (here, the steps after the features; sk_genre's feature steps have
+        their own per-clip ``memory``).
+    verbose : bool, default=False
+        As :class:`sklearn.pipeline.Pipeline`: print the time each step takes.
 
     Attributes
     ----------
@@ -435,7 +441,7 @@ class GenrePipeline(Pipeline):
         if self._skipping_features() is None:
             return super().score(X, y, sample_weight=sample_weight, **params)
         Xt, rows = self._features(X)
-        if len(rows) == len(Xt) or not is_classifier(self._final_estimator):
+        if len(rows) == len(Xt) or not is_classifier(self.steps[-1][1]):
             n_tracks = len(Xt)
             return self._rest().score(
                 _tracks(Xt, rows, n_tracks),

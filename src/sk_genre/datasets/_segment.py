@@ -80,7 +80,7 @@ def segment_audio(
     ----------
     path : str or os.PathLike
         Audio file (anything libsndfile reads; other formats, e.g. ``.m4a``,
-        through :func:`librosa.load` / audioread, which decodes the whole file
+        through audioread (ffmpeg), which decodes the whole file
         into memory).
     out_dir : str or os.PathLike
         Folder the pieces are written to; created if missing. Existing files

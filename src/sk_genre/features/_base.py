@@ -239,7 +239,7 @@ class ClipFeatureTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimat
         """Cross-parameter checks a subclass adds (called by ``fit`` and ``transform``)."""
 
     def _load_clip(self, clip, index):
-        """One clip as a mono float32 waveform at ``sr`` Hz (:func:`sk_genre.features.load_clip`)."""
+        """One clip as a mono float32 waveform at ``sr`` Hz (see ``features.load_clip``)."""
         return load_clip(clip, sr=self.sr, index=index)
 
     def _n_features_out(self):

@@ -146,13 +146,8 @@ class MelChunker(FourDOutputMixin, ClipFeatureTransformer):
         Frames per chunk.
     n_features_out_ : int
         ``n_chunks_ * n_mels * n_frames_`` (values per clip).
-    kept_indices_ : ndarray of shape (n_kept,), dtype int
-        With ``on_error="skip"`` or ``"warn"``: positions in ``X`` of the
-        rows the last ``transform`` returned.
-    errors_ : dict of int to Exception
-        With ``on_error="skip"`` or ``"warn"``: position in ``X`` -> the
-        error of each clip the last ``transform`` left out (its message names
-        the file).
+    %(kept_indices_)s
+    %(errors_)s
 
     Raises
     ------

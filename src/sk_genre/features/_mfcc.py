@@ -44,17 +44,21 @@ class MFCCTransformer(ClipFeatureTransformer):
         ``n_mfcc * len(stats)``.
     n_features_in_ : int
         Samples per clip, set only when ``fit`` was given a 2-D waveform array.
-    kept_indices_ : ndarray of shape (n_kept,), dtype int
-        With ``on_error="skip"`` or ``"warn"``: positions in ``X`` of the
-        rows the last ``transform`` returned.
-    errors_ : dict of int to Exception
-        With ``on_error="skip"`` or ``"warn"``: position in ``X`` -> the
-        error of each clip the last ``transform`` left out (its message names
-        the file).
+    %(kept_indices_)s
+    %(errors_)s
 
     See Also
     --------
     sk_genre.features.check_clips : the accepted input forms.
+
+    Notes
+    -----
+    Column names number the coefficients from 0, as librosa's rows
+    (``mfcc00`` is coefficient 0), zero-padded so that they sort.
+    :class:`SpectralFeatureUnion` numbers them from 1 (``mfcc1``), as the
+    columns of the GTZAN feature table, so that its ``include="gtzan"``
+    output carries the table's names: ``mfcc00_mean`` here is ``mfcc1_mean``
+    there.
 
     References
     ----------

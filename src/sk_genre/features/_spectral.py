@@ -144,13 +144,8 @@ class SpectralFeatureUnion(ClipFeatureTransformer):
         Number of output columns.
     n_features_in_ : int
         Samples per clip, set only when ``fit`` was given a 2-D waveform array.
-    kept_indices_ : ndarray of shape (n_kept,), dtype int
-        With ``on_error="skip"`` or ``"warn"``: positions in ``X`` of the
-        rows the last ``transform`` returned.
-    errors_ : dict of int to Exception
-        With ``on_error="skip"`` or ``"warn"``: position in ``X`` -> the
-        error of each clip the last ``transform`` left out (its message names
-        the file).
+    %(kept_indices_)s
+    %(errors_)s
 
     Raises
     ------

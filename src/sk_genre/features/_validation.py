@@ -138,7 +138,20 @@ def _check_not_channels(shape):
 
 
 def clip_name(clip, index=None):
-    """How messages name a clip: its path (quoted) or ``"clip <index>"`` for a waveform."""
+    """How messages name a clip: its path (quoted) or ``"clip <index>"`` for a waveform.
+
+    Parameters
+    ----------
+    clip : str, os.PathLike or array-like
+        A file path or a waveform.
+    index : int or None, default=None
+        The clip's position in its batch, for a waveform.
+
+    Returns
+    -------
+    name : str
+        ``"'path/to/file.wav'"``, ``"clip 3"``, or ``"clip"`` without ``index``.
+    """
     if isinstance(clip, (str, os.PathLike)):
         return repr(os.fspath(clip))
     return "clip" if index is None else f"clip {index}"

@@ -929,6 +929,11 @@ class CNNClassifier(ChunkVotingClassifier):
         ``val_loss``, ``val_accuracy`` over held-out tracks' chunks).
     n_chunks_ : int
         Chunks per track seen in ``fit``.
+    n_features_in_ : int
+        ``n_mels``: scikit-learn's ``X.shape[1]`` of what the network reads,
+        chunks of shape ``(n_mels, n_frames)`` (the 4-D input is not a
+        feature table; the transformers before it set ``n_features_in_``
+        only for 2-D waveform arrays, where it is samples per clip).
     input_mean_, input_std_ : float
         Mean and standard deviation (dB) of the training chunks.
 

@@ -94,10 +94,8 @@ class MusicnnEmbedding(_MusicnnInput):
     ----------
     n_features_out_ : int
         Columns of the output (set by ``fit``).
-    kept_indices_ : ndarray of int
-        With ``on_error`` "skip" / "warn": positions of the rows returned.
-    errors_ : dict of int -> Exception
-        With ``on_error`` "skip" / "warn": position -> why that clip was left out.
+    %(kept_indices_)s
+    %(errors_)s
 
     Notes
     -----
