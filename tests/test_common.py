@@ -142,20 +142,6 @@ _AUDIO = {
         "(scikit-learn: none; its string-input vectorizers are outside these checks)"
     ),
 }
-# scikeras 0.13 (unmaintained): both checks read the class hierarchy, which a subclass of
-# KerasClassifier inherits as is (no scikit-learn estimator has these; GenreKerasClassifier's
-# __sklearn_tags__ gives the right tags, and is_classifier is True)
-_SCIKERAS = {
-    "check_estimator_tags_renamed": (
-        "scikeras' BaseWrapper defines the legacy _more_tags (our __sklearn_tags__ overrides it; "
-        "scikit-learn: none, to be removed by composition, issue 14)"
-    ),
-    "check_mixin_order": (
-        "scikeras' KerasClassifier(BaseWrapper, ClassifierMixin): C3 forbids a subclass to put "
-        "ClassifierMixin before BaseEstimator (scikit-learn: none, to be removed by "
-        "composition, issue 14)"
-    ),
-}
 _WEIGHTS = (
     "Keras averages weight * loss over rows: weight k is not k repeated rows for gradient steps "
     "(scikit-learn lists the same for 31 of its own, LogisticRegression and SGDClassifier among "
@@ -177,7 +163,6 @@ EXPECTED_FAILURES = {
     },
     "MusicnnPatches": _AUDIO,
     "DenseClassifier": {
-        **_SCIKERAS,
         "check_sample_weight_equivalence_on_dense_data": _WEIGHTS,
         "check_sample_weight_equivalence_on_sparse_data": _WEIGHTS,
     },
@@ -225,16 +210,7 @@ CNN_API_CHECKS = [
 
 @pytest.mark.parametrize(
     "check",
-    [
-        pytest.param(
-            check,
-            id=check.__name__,
-            marks=[pytest.mark.xfail(reason=_SCIKERAS[check.__name__], strict=True)]
-            if check.__name__ in _SCIKERAS
-            else [],
-        )
-        for check in CNN_API_CHECKS
-    ],
+    [pytest.param(check, id=check.__name__) for check in CNN_API_CHECKS],
 )
 @pytest.mark.parametrize(
     "network", [CNN, MusicnnClassifier(epochs=1)], ids=lambda n: type(n).__name__

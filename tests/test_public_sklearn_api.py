@@ -54,7 +54,7 @@ PRIVATE_METHODS = {
 
 #: Calls of a listed name that resolve to another library's method, by file.
 ALLOWED = {
-    # GenreKerasClassifier overrides scikeras' BaseWrapper._validate_data (scikeras calls it)
+    # _Core overrides scikeras' BaseWrapper._validate_data (scikeras calls it)
     # and delegates to it with super(); BaseEstimator has had no _validate_data since 1.6
     "sk_genre/models/_classifiers.py": {"_validate_data"},
 }

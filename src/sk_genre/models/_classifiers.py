@@ -2,15 +2,17 @@
 
 scikeras 0.13.0 predates scikit-learn's ``__sklearn_tags__`` protocol: its
 ``KerasClassifier`` puts ``BaseEstimator`` before ``ClassifierMixin`` in the
-MRO, so on scikit-learn >= 1.7 ``is_classifier`` is silently False (integer
-``cv=`` then means unstratified ``KFold``). Its ``random_state`` seeds Python,
-NumPy and TensorFlow only. :class:`GenreKerasClassifier` fixes both.
+MRO (on scikit-learn >= 1.7 ``is_classifier`` is then silently False, and
+integer ``cv=`` means unstratified ``KFold``), defines the legacy
+``_more_tags``, and its ``random_state`` seeds Python, NumPy and TensorFlow
+only. No subclass can reorder its bases, so :class:`GenreKerasClassifier` is a
+scikit-learn estimator that *holds* a private ``KerasClassifier`` (``_Core``)
+for the data plumbing, and owns seeding, tags, parameters and pickling.
 
 Import through :mod:`sk_genre.models`, which picks the Keras backend first.
 """
 
 import contextlib
-import inspect
 import os
 import random
 import tempfile
@@ -20,10 +22,9 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import column_or_1d
 
@@ -74,16 +75,137 @@ def _load_keras_archive(archive):
         return keras.saving.load_model(path)
 
 
+class _Core(KerasClassifier):
+    """scikeras' ``KerasClassifier``, run by the public network that owns it.
+
+    scikeras does the data plumbing (input checks, label encoding, building,
+    compiling, routing to :meth:`keras.Model.fit` and ``predict``). Its class
+    hierarchy is not scikit-learn's (``BaseWrapper`` defines the legacy
+    ``_more_tags``; ``KerasClassifier(BaseWrapper, ClassifierMixin)`` puts the
+    mixin after ``BaseEstimator``, which C3 forbids any subclass to change), so
+    the public networks hold it instead of deriving from it.
+
+    The core keeps no parameters: it reads them from its owner (``__getattr__``
+    and ``get_params``), so ``set_params`` on the owner acts on the next fit
+    with nothing copied. Fitted attributes (``model_``, ``history_``,
+    ``classes_``, ``n_features_in_`` ...) live here; the owner shows them.
+    """
+
+    # scikeras reads these; sk_genre's networks are built by _keras_build_fn, not given
+    model = None
+    build_fn = None
+
+    def __init__(self, owner):
+        # scikeras' __init__ is not called: the parameters are the owner's
+        self._owner = owner
+        self.classes_ = None  # learnt from y (scikeras' target encoder reads it)
+
+    def __getattr__(self, name):
+        # only reached for names not found on the core: parameters, read from the owner
+        owner = self.__dict__.get("_owner")
+        if owner is None or name.startswith("_") or name.endswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(owner, name)
+
+    @property
+    def __name__(self):  # the name scikeras puts in its messages
+        return type(self._owner).__name__
+
+    def get_params(self, deep=True):
+        """The owner's parameters (scikeras routes ``fit``/``predict`` keywords from them)."""
+        return self._owner.get_params(deep=False)
+
+    def __getstate__(self):
+        # the network as a .keras archive written by public Keras API (scikeras pickles
+        # keras.Model through a private Keras module); no owner (the owner re-attaches itself)
+        # and no live callbacks (they hold the model; made again on load)
+        state = dict(self.__dict__)
+        for name in ("_owner", "_fit_callbacks", "_predict_callbacks"):
+            state.pop(name, None)
+        if "model_" in state:
+            state[_ARCHIVE_KEY] = _keras_archive(state.pop("model_"))
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        archive = state.pop(_ARCHIVE_KEY, None)
+        self.__dict__.update(state)
+        if archive is not None:
+            self.model_ = _load_keras_archive(archive)
+
+    def _keras_build_fn(self, meta, compile_kwargs):
+        return self._owner._keras_build_fn(meta, compile_kwargs)
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if X is not None and not hasattr(X, "shape"):  # lists; arrays, sparse, DataFrames pass
+            X = np.asarray(X)
+        # the network computes in Keras' float type: cast numeric arrays and sparse matrices
+        # to it in fit and predict alike (scikeras refuses float64 X after a float32 fit)
+        dtype = getattr(X, "dtype", None)
+        if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+            X = X.astype(keras.backend.floatx(), copy=False)
+        # scikit-learn's message for a wrong number of features (scikeras: "X has shape (3,),
+        # but ... is expecting X of shape (4,)")
+        if X is not None and not reset and getattr(self, "X_shape_", None) is not None:
+            if X.ndim == len(self.X_shape_) == 2 and X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {self.__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+        return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+
+    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        with _seeded(self._owner._seed()):
+            super()._fit(
+                X,
+                y,
+                sample_weight=sample_weight,
+                warm_start=warm_start,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                **kwargs,
+            )
+
+    def _get_compile_kwargs(self):
+        # scikeras' reads parameters sk_genre does not take (metrics, run_eagerly, routed ones)
+        return {"optimizer": self._owner._optimizer(), "loss": self.loss, "metrics": ["accuracy"]}
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        incremental = kwargs.pop("_incremental", False)
+        self._initialize_callbacks()  # the user's callbacks (params may change between fits)
+        if not incremental:
+            self._fit_callbacks = [*self._fit_callbacks, *self._owner._training_callbacks()]
+        if self.early_stopping and not incremental and "validation_data" not in kwargs:
+            train, val = self._owner._holdout(y, getattr(self, "_row_groups", None))
+            if sample_weight is None:
+                kwargs["validation_data"] = (X[val], y[val])
+            else:
+                kwargs["validation_data"] = (X[val], y[val], sample_weight[val])
+                sample_weight = sample_weight[train]
+            X, y = X[train], y[train]
+        super()._fit_keras_model(
+            X,
+            y,
+            sample_weight=sample_weight,
+            warm_start=warm_start,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            **kwargs,
+        )
+
+
 @fill_doc(rows="rows", holdout="rows")
-class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
-    """Base of sk_genre's Keras classifiers: a corrected scikeras ``KerasClassifier``.
+class GenreKerasClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
+    """Base of sk_genre's Keras classifiers: a scikit-learn classifier run by scikeras.
 
-    scikeras does the data plumbing (input checks, label encoding, routing to
-    :meth:`keras.Model.fit`); this class owns what it gets wrong on current
-    scikit-learn:
+    The estimator is scikit-learn's kind (``ClassifierMixin`` before
+    ``BaseEstimator``, ``__sklearn_tags__``, parameters from the signature);
+    it holds a private scikeras ``KerasClassifier``, made at ``fit``, that does
+    the data plumbing (input checks, label encoding, routing to
+    :meth:`keras.Model.fit`). What scikeras 0.13 gets wrong on current
+    scikit-learn, this class owns:
 
-    * ``__sklearn_tags__`` declares a classifier, so ``is_classifier`` is True
-      and ``cross_val_score(..., cv=5)`` stratifies.
+    * ``is_classifier`` is True, so ``cross_val_score(..., cv=5)`` stratifies.
     * Every parameter is an explicit keyword with its default (no ``**kwargs``),
       so ``inspect.signature``, ``repr`` and the notebook HTML repr show only
       what was changed, as for scikit-learn's estimators.
@@ -99,17 +221,17 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
     * Pickles hold the network as a ``.keras`` archive written by the public
       :func:`keras.saving.save_model` (scikeras uses a private Keras module).
 
-    Subclasses define ``__init__`` (every parameter explicit, calling this
-    one's) and ``_keras_build_fn(meta, compile_kwargs)``.
+    Fitted attributes (``model_``, ``history_``, ``classes_``,
+    ``n_features_in_``) are read from the scikeras core. Subclasses define
+    ``__init__`` (every parameter explicit, calling this one's) and
+    ``_keras_build_fn(meta, compile_kwargs)``, which returns the compiled
+    network for scikeras' ``meta`` (``n_features_in_``, ``n_classes_``,
+    ``X_shape_`` ...).
 
     Parameters
     ----------
     %(keras_training)s
     """
-
-    # scikeras reads these; sk_genre's networks are built by _keras_build_fn, not given
-    model = None
-    build_fn = None
 
     _parameter_constraints: dict = {
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -154,8 +276,6 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         random_state=None,
         verbose=0,
     ):
-        # scikeras' __init__ is not called: it would add its other parameters (model,
-        # metrics, run_eagerly ...) to every instance, which get_params then reports
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.loss = loss
@@ -176,78 +296,66 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
-    # scikit-learn's rule, not scikeras': parameters are the signature's (scikeras: every
-    # attribute not ending in "_"), set_params refuses unknown names, repr shows changes only
-    @classmethod
-    def _get_param_names(cls):
-        # the hook BaseEstimator.get_params calls (scikeras overrides it); written here, so
-        # that no private scikit-learn function is borrowed
-        return sorted(
-            p.name
-            for p in inspect.signature(cls.__init__).parameters.values()
-            if p.name != "self" and p.kind is not p.VAR_KEYWORD
-        )
+    def __getattr__(self, name):
+        # only reached for names not found on the estimator: fitted attributes of the core
+        core = self.__dict__.get("_core")
+        if core is not None and name.endswith("_") and not name.startswith("__"):
+            return getattr(core, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    set_params = BaseEstimator.set_params
-    __repr__ = BaseEstimator.__repr__
+    @property
+    def initialized_(self):
+        """bool: True once the network is built (by ``fit`` or ``partial_fit``)."""
+        core = self.__dict__.get("_core")
+        return core is not None and core.initialized_
 
-    def __sklearn_tags__(self):
-        # ClassifierMixin.__sklearn_tags__ is shadowed by BaseEstimator's in scikeras' MRO
-        tags = BaseEstimator.__sklearn_tags__(self)
-        tags.estimator_type = "classifier"
-        tags.classifier_tags = ClassifierTags()
-        tags.target_tags.required = True
-        return tags
-
-    def __getstate__(self):
-        """The pickled state: the network as a ``.keras`` archive, no live callbacks.
-
-        Returns
-        -------
-        state : dict
-            The estimator's attributes; ``model_`` is replaced by the bytes of
-            :func:`keras.saving.save_model`'s archive.
-        """
-        state = dict(super().__getstate__())  # may be self.__dict__ itself (object's)
-        # the callbacks hold the model (and EarlyStopping its best weights): made again on load
-        state.pop("_fit_callbacks", None)
-        state.pop("_predict_callbacks", None)
-        if "model_" in state:
-            state[_ARCHIVE_KEY] = _keras_archive(state.pop("model_"))
-        return state
+    def __sklearn_is_fitted__(self):
+        return self.initialized_
 
     def __setstate__(self, state):
-        """Restore ``state``, loading the network with :func:`keras.saving.load_model`.
+        """Restore ``state`` and give the core back its owner and callbacks.
 
         Parameters
         ----------
         state : dict
             As returned by :meth:`__getstate__`.
         """
-        state = dict(state)
-        archive = state.pop(_ARCHIVE_KEY, None)
         super().__setstate__(state)
-        if archive is not None:
-            self.model_ = _load_keras_archive(archive)
-            self._initialize_callbacks()
+        core = self.__dict__.get("_core")
+        if core is not None:
+            core._owner = self
+            if core.initialized_:
+                core._initialize_callbacks()
 
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        if X is not None and not hasattr(X, "shape"):  # lists; arrays, sparse, DataFrames pass
-            X = np.asarray(X)
-        # the network computes in Keras' float type: cast numeric arrays and sparse matrices
-        # to it in fit and predict alike (scikeras refuses float64 X after a float32 fit)
-        dtype = getattr(X, "dtype", None)
-        if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-            X = X.astype(keras.backend.floatx(), copy=False)
-        # scikit-learn's message for a wrong number of features (scikeras: "X has shape (3,),
-        # but ... is expecting X of shape (4,)")
-        if X is not None and not reset and getattr(self, "X_shape_", None) is not None:
-            if X.ndim == len(self.X_shape_) == 2 and X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                    f"{self.n_features_in_} features as input"
-                )
-        return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+    def _fitted_core(self):
+        if not self.initialized_:
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+        return self._core
+
+    def predict(self, X, **kwargs):
+        """Genre of each row: the class of highest probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, ...)
+            As for ``fit``.
+        **kwargs
+            Passed to :meth:`keras.Model.predict`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_rows,)
+            Predicted genres, from ``classes_``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            ``fit`` was not called.
+        """
+        return self._fitted_core().predict(X, **kwargs)
 
     def predict_proba(self, X, **kwargs):
         """Genre probabilities of each row.
@@ -270,7 +378,7 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         sklearn.exceptions.NotFittedError
             ``fit`` was not called.
         """
-        proba = super().predict_proba(X, **kwargs)
+        proba = self._fitted_core().predict_proba(X, **kwargs)
         return proba.reshape(-1, len(self.classes_))
 
     def _weights(self, y, sample_weight):
@@ -333,9 +441,8 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         """
         validate_params(self)
         y = self._check_y(y)
-        if not (self.warm_start and self.initialized_):
-            self.classes_ = None  # learnt from y (scikeras' encoder reads it)
-        # with warm_start, the fitted classes_ stay (scikeras resets them to None)
+        if not (self.warm_start and self.initialized_):  # a warm start keeps the network
+            self._core = _Core(self)
         sample_weight = self._weights(y, sample_weight)
         if groups is not None:
             groups = np.asarray(groups)
@@ -347,12 +454,13 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             if sample_weight is not None:  # scikeras drops the rows of weight 0
                 weights = np.asarray(sample_weight, dtype=keras.backend.floatx())
                 groups = groups[np.broadcast_to(weights, groups.shape) != 0]
-        self._row_groups = groups
+        core = self._core
+        core._row_groups = groups
         try:
             # KerasClassifier.fit is skipped: it resets classes_ and scales sample_weight in place
-            BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
+            BaseWrapper.fit(core, X, y, sample_weight=sample_weight, **kwargs)
         finally:
-            del self._row_groups
+            del core._row_groups
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
@@ -390,7 +498,9 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         validate_params(self)
         y = self._check_y(y, warn_single=False)
         if not self.initialized_:
-            self.classes_ = None if classes is None else np.unique(np.asarray(classes))
+            self._core = _Core(self)
+            if classes is not None:
+                self._core.classes_ = np.unique(np.asarray(classes))
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"classes must be the fitted classes_ {self.classes_.tolist()}; "
@@ -399,7 +509,7 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
         sample_weight = self._weights(y, sample_weight)
         # KerasClassifier.partial_fit is skipped: it scales sample_weight in place
         BaseWrapper.partial_fit(
-            self, X, y, sample_weight=sample_weight, _incremental=True, **kwargs
+            self._core, X, y, sample_weight=sample_weight, _incremental=True, **kwargs
         )
         return self
 
@@ -413,22 +523,6 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             state.set_state(rs.get_state())  # same seed every fit, rs untouched
             return int(state.randint(np.iinfo(np.int32).max))
         return int(rs)
-
-    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        with _seeded(self._seed()):
-            super()._fit(
-                X,
-                y,
-                sample_weight=sample_weight,
-                warm_start=warm_start,
-                epochs=epochs,
-                initial_epoch=initial_epoch,
-                **kwargs,
-            )
-
-    def _get_compile_kwargs(self):
-        # scikeras' reads parameters sk_genre does not take (metrics, run_eagerly, routed ones)
-        return {"optimizer": self._optimizer(), "loss": self.loss, "metrics": ["accuracy"]}
 
     def _training_callbacks(self):
         """The callbacks of ``early_stopping``, ``reduce_lr_on_plateau``, ``stop_accuracy``."""
@@ -483,29 +577,6 @@ class GenreKerasClassifier(VersionedPickleMixin, KerasClassifier):
             _, val_groups = next(splitter.split(unique))
         held_out = np.isin(inverse, val_groups)
         return np.flatnonzero(~held_out), np.flatnonzero(held_out)
-
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        incremental = kwargs.pop("_incremental", False)
-        self._initialize_callbacks()  # the user's callbacks (params may change between fits)
-        if not incremental:
-            self._fit_callbacks = [*self._fit_callbacks, *self._training_callbacks()]
-        if self.early_stopping and not incremental and "validation_data" not in kwargs:
-            train, val = self._holdout(y, getattr(self, "_row_groups", None))
-            if sample_weight is None:
-                kwargs["validation_data"] = (X[val], y[val])
-            else:
-                kwargs["validation_data"] = (X[val], y[val], sample_weight[val])
-                sample_weight = sample_weight[train]
-            X, y = X[train], y[train]
-        super()._fit_keras_model(
-            X,
-            y,
-            sample_weight=sample_weight,
-            warm_start=warm_start,
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            **kwargs,
-        )
 
     def _optimizer(self):
         """The optimizer: ``optimizer`` by name with ``learning_rate``, or as given."""
