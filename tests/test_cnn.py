@@ -9,6 +9,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
 
 from sk_genre import MelChunker, make_pipeline
 from sk_genre.models import CNN_PRESETS, CNNClassifier, build_cnn
+from sk_genre.models._classifiers import _Core
 
 TINY = dict(filters=(4,), dense_units=(8,), dropout=0.0, epochs=2, batch_size=16)
 
@@ -23,20 +24,25 @@ def chunks():
     return X, y
 
 
-class RecordingCNN(CNNClassifier):
-    """A CNNClassifier that records the chunks each Keras fit trains and validates on."""
-
-    seen = []  # one dict per fit, in order: {"train": hashes, "val": hashes}
+class RecordingCore(_Core):
+    """The scikeras core, recording the chunks each Keras fit trains and validates on."""
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         super()._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
         # the hold-out split is drawn again with the same seed: it is what Keras saw
         record = {"all": {_digest(c) for c in X}}
         if self.early_stopping:
-            train, val = self._holdout(y, self._row_groups)
+            train, val = self._owner._holdout(y, self._row_groups)
             record["train"] = {_digest(c) for c in X[train]}
             record["val"] = {_digest(c) for c in X[val]}
-        type(self).seen.append(record)
+        type(self._owner).seen.append(record)
+
+
+class RecordingCNN(CNNClassifier):
+    """A CNNClassifier whose scikeras core records what Keras saw."""
+
+    seen = []  # one dict per fit, in order: {"train": hashes, "val": hashes}
+    _core_class = RecordingCore
 
 
 def _digest(chunk):

@@ -263,6 +263,16 @@ def test_networks_pickle_through_public_keras_api(fitted, data):
     model = loaded[-1]
     assert model.model_.compiled and model.model_.optimizer is not None
     # the loaded network trains on (warm start) and pickles again
+    epochs_before = len(model.history_["loss"])
     model.set_params(warm_start=True, epochs=1).fit(loaded[:-1].transform(X[:6]), y[:6])
     assert model.classes_.tolist() == list(GENRES)
+    # the loaded estimator's parameters drive its scikeras core (1 epoch, not the fitted 2-3)
+    assert len(model.history_["loss"]) == epochs_before + 1
     pickle.loads(pickle.dumps(model))
+
+
+def test_a_network_pickled_in_the_old_layout_is_refused():
+    """Before the networks held scikeras, the archive sat in the estimator's own state."""
+    state = {"_keras_archive": b"PK", "classes_": np.array(GENRES), "epochs": 3}
+    with pytest.raises(ValueError, match="DenseClassifier was saved by an earlier .* fit it again"):
+        DenseClassifier().__setstate__(state)

@@ -140,3 +140,16 @@ def test_the_steps_after_the_features_keep_memory_and_verbose(batch, tmp_path, c
     out = capsys.readouterr().out
     assert "(step 1 of 2) Processing scaler" in out and "Processing model" in out
     assert any((tmp_path / "steps").rglob("*.pkl"))  # the scaler's fit_transform was cached
+
+
+def test_score_reads_the_tracks_once(batch, monkeypatch):
+    """score with unreadable tracks decodes and extracts each track once, not once per answer."""
+    paths, y, cache = batch
+    pipe = pipeline(cache).fit(paths, y)
+    features = pipe.steps[0][1]
+    calls = []
+    transform = features.transform
+    monkeypatch.setattr(features, "transform", lambda X: calls.append(len(X)) or transform(X))
+    score = pipe.score(paths, y)
+    assert calls == [20]
+    assert score == accuracy_score(y, pipe.predict(paths))

@@ -14,6 +14,7 @@ from .exceptions import AudioDecodeError, InconsistentVersionWarning
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
 from .pipeline import make_pipeline
 from .pretrained import MusicnnEmbedding
+from .timeline import GenreTimeline, predict_timeline
 
 ensure_keras_backend()  # sets KERAS_BACKEND only; none of the above imports keras
 
@@ -21,6 +22,7 @@ __all__ = [
     "AudioDecodeError",
     "CNNClassifier",
     "DenseClassifier",
+    "GenreTimeline",
     "InconsistentVersionWarning",
     "MFCCTransformer",
     "MelChunker",
@@ -28,6 +30,7 @@ __all__ = [
     "SpectralFeatureUnion",
     "__version__",
     "make_pipeline",
+    "predict_timeline",
 ]
 
 _LAZY = {"CNNClassifier": "sk_genre.models", "DenseClassifier": "sk_genre.models"}

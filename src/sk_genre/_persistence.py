@@ -27,7 +27,8 @@ class VersionedPickleMixin:
     It wraps the parents' ``__getstate__``/``__setstate__`` (scikit-learn's
     ``BaseEstimator`` ones, which also handle ``__slots__`` and other
     ``__setstate__`` overrides up the MRO) and changes nothing else in the
-    state: a Keras model inside is still pickled by scikeras' ``__reduce__``.
+    state (the networks' Keras model travels as a ``.keras`` archive, written
+    by their own ``__getstate__``).
     ``copy.deepcopy`` and ``clone`` round-trip through the same methods with
     the current version, so they never warn.
     """

@@ -3,6 +3,7 @@
 import argparse
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -352,36 +353,405 @@ def _load_model(path):
     return model
 
 
-def _predict_each(model, paths, progress=False):
-    """Yield ``(path, probabilities or None, error or None)`` per file, in order.
+#: Files per ``predict_proba`` call of ``sk-genre predict`` and ``evaluate``: the feature
+#: step decodes them (over ``--n-jobs`` workers) and the network runs on them in one batch.
+PREDICT_BATCH_SIZE = 32
 
-    Any exception while one file is read or predicted (a decoding error, a
-    crafted header that breaks resampling, ...) is that file's failure; the
-    others still get results. KeyboardInterrupt stops the loop.
+#: The ``--format`` choices of ``sk-genre predict``.
+PREDICT_FORMATS = ("table", "csv", "json", "jsonl")
+
+
+def _feature_step(model):
+    """The first step of a Pipeline if it is one of sk_genre's clip feature steps, else None."""
+    from .features._base import ClipFeatureTransformer
+
+    steps = getattr(model, "steps", None)
+    if steps and isinstance(steps[0][1], ClipFeatureTransformer):
+        return steps[0][1]
+    return None
+
+
+def _prepare_for_prediction(model, *, n_jobs=None, on_error="skip"):
+    """Set the loaded model's feature step up for a command-line run; return that step.
+
+    The step gets ``verbose=0`` (the command draws one progress bar for the
+    whole run), ``on_error`` (``"skip"``: a file that cannot be read becomes a
+    NaN row and is reported, the rest of its batch is predicted) and, unless
+    None, ``n_jobs``. The model is the command's own loaded copy.
     """
-    for path in tqdm(paths, desc="predicting", unit="file", disable=not progress, leave=False):
+    features = _feature_step(model)
+    if features is not None:
+        params = {"verbose": 0, "on_error": on_error}
+        if n_jobs is not None:
+            params["n_jobs"] = n_jobs
+        features.set_params(**params)
+    return features
+
+
+def _predict_files(model, features, paths):
+    """Probabilities of the readable ``paths`` and ``{position: error}`` of the others.
+
+    With a feature step (``on_error="skip"``) the features of the whole batch
+    are computed once and the later steps run on the readable rows only, so
+    an unreadable file never gets an answer (not even a
+    :class:`~sk_genre.GenrePipeline`'s prior). Without one, the batch goes to
+    ``model.predict_proba`` as it is.
+    """
+    if features is None:
+        return np.asarray(model.predict_proba(paths)), {}
+    for name in ("kept_indices_", "errors_"):  # left by the previous batch
+        features.__dict__.pop(name, None)
+    try:
+        Xt = features.transform(paths)
+    except ValueError:
+        errors = getattr(features, "errors_", None)
+        if errors is not None and len(errors) == len(paths):  # no file of the batch was read
+            return None, dict(errors)
+        raise
+    kept = features.kept_indices_
+    proba = model[1:].predict_proba(Xt[kept]) if len(kept) else None
+    return proba, dict(features.errors_)
+
+
+def _predict_batch(model, features, paths):
+    """``[(path, probabilities or None, error or None), ...]`` for ``paths``, in order.
+
+    Any exception while the batch is read or predicted sends its files
+    through one at a time, so a file whose failure escapes the feature step
+    (a crafted header that breaks resampling, ...) is that file's failure
+    only. KeyboardInterrupt stops the run.
+    """
+    try:
+        proba, errors = _predict_files(model, features, paths)
+    except Exception as exc:  # noqa: BLE001 - reported per file, never swallowed
+        if len(paths) == 1:
+            return [(paths[0], None, exc)]
+        return [result for path in paths for result in _predict_batch(model, features, [path])]
+    rows = iter(() if proba is None else proba)
+    return [
+        (path, None, errors[i]) if i in errors else (path, next(rows), None)
+        for i, path in enumerate(paths)
+    ]
+
+
+def _predict_batches(model, paths, *, batch_size=PREDICT_BATCH_SIZE, n_jobs=None, bar=None):
+    """Yield the results (see :func:`_predict_batch`) of ``paths``, one batch at a time.
+
+    The model's feature step is set up by :func:`_prepare_for_prediction`;
+    ``bar`` (a tqdm bar over files, or None) advances by each batch.
+    """
+    features = _prepare_for_prediction(model, n_jobs=n_jobs)
+    for start in range(0, len(paths), batch_size):
+        batch = paths[start : start + batch_size]
+        results = _predict_batch(model, features, batch)
+        if bar is not None:
+            bar.update(len(batch))
+        yield results
+
+
+def _list_inputs(inputs):
+    """The audio files of ``inputs`` (files as given, folders searched recursively).
+
+    A folder contributes the files below it (any depth, sorted, hidden ones
+    skipped, links to its own ancestors not followed) whose names end in one
+    of :data:`sk_genre.io.AUDIO_EXTENSIONS`, as ``sk-genre train`` lists its
+    genre folders. Anything else (a file of any name, a path that does not
+    exist) is kept as given, so it gets its own error line when it cannot be
+    decoded.
+
+    Returns
+    -------
+    files : list of str
+        In the order given, each folder's files in place of the folder.
+    errors : dict of str to Exception
+        Folders that could not be listed, or that hold no audio file.
+    """
+    from .datasets._folder import _walk
+    from .io import AUDIO_EXTENSIONS
+
+    files, errors = [], {}
+    for item in inputs:
+        if not os.path.isdir(item):
+            files.append(item)
+            continue
+        found = argparse.Namespace(folder_errors={}, loops=[], other=[])
+        below = _walk(Path(item), {os.path.realpath(item)}, found)
+        errors.update(found.folder_errors)
+        if not below and not found.folder_errors:
+            errors[item] = ValueError(
+                f"no audio file ({', '.join(sorted(AUDIO_EXTENSIONS))}) in this folder"
+            )
+        files.extend(os.fspath(path) for path in below)
+    return files, errors
+
+
+class _NothingToWrite(Exception):
+    """Raised inside :func:`_output_stream` to leave the output file as it was."""
+
+
+@contextlib.contextmanager
+def _output_stream(path):
+    """Yield the stream the results go to: stdout, or ``path`` written all at once.
+
+    ``path`` is written to a temporary file in its folder and renamed over
+    ``path`` when the ``with`` body ends without an exception (see
+    :func:`~sk_genre._atomic.atomic_path`); on any exception (and after a
+    Ctrl-C that a library swallowed) ``path`` is left as it was.
+
+    Raises
+    ------
+    OSError
+        ``path`` could not be written (disk full, ...); the message names it.
+    """
+    if path is None:
+        yield sys.stdout
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with (
+            atomic_path(path) as tmp,
+            open(tmp, "w", encoding="utf-8", newline="") as stream,
+        ):
+            yield stream
+            _raise_if_interrupted()  # never save the results of an interrupted run
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise OSError(exc.errno, f"cannot write {os.fspath(path)!r}: {reason}") from exc
+
+
+def _emit(stream, text):
+    """Write ``text`` to ``stream`` now, without breaking the progress bar on stderr."""
+    if not text:
+        return
+    if stream is sys.stdout:  # the terminal shows stdout and stderr on one screen
+        with tqdm.external_write_mode(file=stream):
+            stream.write(text)
+            stream.flush()
+    else:
+        stream.write(text)
+        stream.flush()
+
+
+def _float_list(values):
+    """Python floats (JSON and CSV write their shortest exact repr, no rounding)."""
+    return [float(v) for v in values]
+
+
+class _ResultWriter:
+    """Formats prediction results (``--format``) and writes them as they come.
+
+    Parameters
+    ----------
+    stream : text stream
+        stdout or the ``--output`` file.
+    fmt : {"table", "csv", "json", "jsonl"}
+        Output format (docs/cli.md, ``sk-genre predict``).
+    classes : sequence
+        The model's ``classes_``, in the order of its probability columns.
+    top_k : int
+        Genres ranked in the table and in ``top_k`` (at most ``len(classes)``).
+    timeline : bool
+        Results carry per-window rows (``--timeline``).
+    """
+
+    def __init__(self, stream, fmt, classes, top_k, timeline=False):
+        self.stream = stream
+        self.fmt = fmt
+        self.classes = [str(c) for c in classes]
+        self.top_k = min(top_k, len(self.classes))
+        self.timeline = timeline
+        self.n_written = 0
+
+    def _ranked(self, proba):
+        top = np.argsort(proba, kind="stable")[::-1][: self.top_k]
+        return [(self.classes[i], float(proba[i])) for i in top]
+
+    def _table_line(self, fields, proba):
+        ranked = ", ".join(f"{genre} {p:.2f}" for genre, p in self._ranked(proba))
+        return "\t".join([*fields, f"({ranked})"]) + "\n"
+
+    def _csv_text(self, rows):
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        if self.n_written == 0:
+            times = ["start", "end"] if self.timeline else []
+            writer.writerow(["path", *times, "genre", *self.classes])
+        writer.writerows(rows)
+        return buffer.getvalue()
+
+    def _object(self, path, proba, genre, timeline=None):
+        obj = {
+            "path": path,
+            "genre": genre,
+            "probabilities": dict(zip(self.classes, _float_list(proba), strict=True)),
+            "top_k": [[g, p] for g, p in self._ranked(proba)],
+        }
+        if timeline is not None:
+            obj["windows"] = [
+                {
+                    "start": float(start),
+                    "end": float(end),
+                    "genre": str(g),
+                    "probabilities": dict(zip(self.classes, _float_list(p), strict=True)),
+                }
+                for start, end, g, p in zip(
+                    timeline.start, timeline.end, timeline.genre, timeline.proba, strict=True
+                )
+            ]
+        return obj
+
+    def _windows(self, timeline):
+        """``(start, end, genre, probabilities)`` of each window of ``timeline``."""
+        return zip(timeline.start, timeline.end, timeline.genre, timeline.proba, strict=True)
+
+    def _text(self, path, value):
+        """The output of one file: ``value`` is its probabilities, or its timeline."""
+        import json
+
+        timeline = value if self.timeline else None
+        proba = value.track_proba if self.timeline else value
+        genre = str(value.track_genre) if self.timeline else self.classes[int(np.argmax(proba))]
+        if self.fmt == "table":
+            lines = [self._table_line([path, genre], proba)]
+            if timeline is not None:
+                lines.extend(
+                    self._table_line([path, f"{start:.2f}", f"{end:.2f}", str(g)], p)
+                    for start, end, g, p in self._windows(timeline)
+                )
+            return "".join(lines)
+        if self.fmt == "csv":
+            if timeline is None:
+                return self._csv_text([[path, genre, *_float_list(proba)]])
+            rows = [[path, "", "", genre, *_float_list(proba)]]  # the track's row
+            rows.extend(
+                [path, float(start), float(end), str(g), *_float_list(p)]
+                for start, end, g, p in self._windows(timeline)
+            )
+            return self._csv_text(rows)
+        obj = self._object(path, proba, genre, timeline)
+        line = json.dumps(obj, ensure_ascii=False)
+        if self.fmt == "jsonl":
+            return line + "\n"
+        return ("[\n" if self.n_written == 0 else ",\n") + line  # json: one array
+
+    def write(self, results):
+        """Write ``[(path, value), ...]`` now (value: probabilities, or a timeline)."""
+        text = []
+        for path, value in results:
+            text.append(self._text(path, value))
+            self.n_written += 1
+        _emit(self.stream, "".join(text))
+
+    def close(self):
+        """End the output (the closing bracket of ``json``)."""
+        if self.fmt == "json" and self.n_written:
+            _emit(self.stream, "\n]\n")
+
+
+def _check_predict_args(args):
+    """Raise ValueError for option values ``sk-genre predict`` cannot use."""
+    if args.top_k < 1:
+        raise ValueError(f"--top-k must be at least 1; got {args.top_k}")
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1; got {args.batch_size}")
+    if args.n_jobs is not None and args.n_jobs == 0:
+        raise ValueError("--n-jobs must not be 0; got 0 (use 1 for no parallelism, -1 for all)")
+    timeline_options = {
+        "--window": args.window,
+        "--hop": args.hop,
+        "--smoothing": args.smoothing,
+        "--smoothing-width": args.smoothing_width,
+    }
+    if not args.timeline:
+        given = [name for name, value in timeline_options.items() if value is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} must be used with --timeline")
+        return
+    for name in ("--window", "--hop"):
+        value = timeline_options[name]
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number of seconds; got {value:g}")
+    if args.smoothing_width is not None and args.smoothing is None:
+        raise ValueError("--smoothing-width must be used with --smoothing")
+    if args.smoothing_width is not None and (
+        args.smoothing_width < 1 or args.smoothing_width % 2 == 0
+    ):
+        raise ValueError(
+            f"--smoothing-width must be an odd number >= 1; got {args.smoothing_width}"
+        )
+
+
+def _timeline_each(model, paths, args, bar):
+    """Yield ``(path, timeline or None, error or None)`` per file, one file at a time."""
+    from .timeline import predict_timeline
+
+    if _prepare_for_prediction(model, n_jobs=args.n_jobs, on_error="raise") is None:
+        raise ValueError(
+            "--timeline needs a model whose first step takes audio (saved by 'sk-genre "
+            f"train' or 'sk-genre demo --save'); got {type(model).__name__}"
+        )
+    options = {"window": args.window, "hop": args.hop, "smoothing": args.smoothing}
+    if args.smoothing_width is not None:
+        options["smoothing_width"] = args.smoothing_width
+    for path in paths:
         try:
-            proba = model.predict_proba([path])[0]
+            timeline = predict_timeline(model, path, **options)
         except Exception as exc:  # noqa: BLE001 - reported per file, never swallowed
             yield path, None, exc
         else:
-            yield path, proba, None
+            yield path, timeline, None
+        finally:
+            bar.update(1)
 
 
 def _predict(args):
+    _check_predict_args(args)
+    files, input_errors = _list_inputs(args.files)
+    if args.output is not None:  # before any work; never one of the inputs
+        check_output_path(args.output, inputs=[args.model, *files])
     model = _load_model(args.model)
-    failed = 0
-    for path, proba, error in _predict_each(model, args.files):
-        if error is not None:
-            failed += 1
-            _report_errors({path: error})
-            continue
-        top = np.argsort(proba)[::-1][: args.top]
-        ranked = ", ".join(f"{model.classes_[i]} {proba[i]:.2f}" for i in top)
-        print(f"{path}\t{model.classes_[top[0]]}\t({ranked})", flush=True)
+    classes = model.classes_
+    n_inputs = len(files) + len(input_errors)
+    _report_errors(input_errors)
+    failed = len(input_errors)
+    bar = tqdm(
+        total=len(files),
+        desc="predicting",
+        unit="file",
+        file=sys.stderr,
+        disable=args.quiet,
+        leave=False,
+        dynamic_ncols=True,
+    )
+    try:
+        with _output_stream(args.output) as stream:
+            writer = _ResultWriter(stream, args.format, classes, args.top_k, args.timeline)
+            if args.timeline:
+                batches = ([r] for r in _timeline_each(model, files, args, bar))
+            else:
+                batches = _predict_batches(
+                    model, files, batch_size=args.batch_size, n_jobs=args.n_jobs, bar=bar
+                )
+            for results in batches:
+                errors = {path: error for path, _, error in results if error is not None}
+                failed += len(errors)
+                _report_errors(errors)
+                writer.write([(path, value) for path, value, error in results if error is None])
+            writer.close()
+            if n_inputs and failed == n_inputs:
+                raise _NothingToWrite  # leave an --output file as it was
+    except _NothingToWrite:
+        pass
+    finally:
+        bar.close()
     if failed:
-        _eprint(f"sk-genre: {failed} of {len(args.files)} file(s) could not be read")
-    return _status(failed, len(args.files))
+        _eprint(f"sk-genre: {failed} of {n_inputs} file(s) could not be read")
+    if args.output is not None and failed < n_inputs:
+        _eprint(f"sk-genre: wrote {n_inputs - failed} result(s) to {args.output}")
+    return _status(failed, n_inputs)
 
 
 def _status(failed, total):
@@ -414,26 +784,80 @@ def _tag(args):
     return _status(len(errors), len(args.files))
 
 
+def _jsonable(value):
+    """``value`` with NumPy scalars and arrays as Python numbers and lists (for ``json``)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _evaluation_json(result, args, errors, plots):
+    """The ``evaluate --format json`` report (docs/cli.md, ``sk-genre evaluate``)."""
+    import json
+
+    report = {
+        "model": os.fspath(args.model),
+        "data_dir": os.fspath(args.data_dir),
+        "n_tracks": len(result.y_true),
+        "n_unreadable": len(errors),
+        "unreadable": {os.fspath(path): _reason(error) for path, error in errors.items()},
+        "accuracy": result.accuracy,
+        "classification_report": result.report_dict,
+        "confusion_matrix": {
+            "labels": [str(g) for g in result.labels],
+            "matrix": result.confusion_matrix,
+        },
+        "plots": plots,
+    }
+    text = json.dumps(_jsonable(report), indent=2, ensure_ascii=False)
+    # each row of the confusion matrix on one line (indent=2 gives a number per line)
+    return _NUMBER_LIST.sub(lambda m: "[" + " ".join(m.group(1).split()) + "]", text) + "\n"
+
+
+#: A JSON list of integers spread over lines by ``json.dumps(indent=...)`` (a JSON string
+#: holds no raw newline, so no file name can match).
+_NUMBER_LIST = re.compile(r"\[\n\s*((?:-?\d+,\n\s*)*-?\d+)\n\s*\]")
+
+
 def _evaluate(args):
     from .datasets import load_audio_folder
     from .evaluation import evaluate_predictions
 
     if args.plots:  # before predicting every file
         _check_plots_folder(args.plots)
+    if args.output is not None:
+        check_output_path(args.output, inputs=[args.model])
     model = _load_model(args.model)
     tracks = load_audio_folder(args.data_dir, on_error="skip")
+    if args.output is not None:  # never one of the tracks
+        check_output_path(args.output, inputs=tracks.paths)
+    errors = dict(tracks.errors)
     _report_errors(tracks.errors)
-    y_true, y_pred, readable, failed = [], [], [], len(tracks.errors)
-    for (path, proba, error), genre in zip(
-        _predict_each(model, tracks.paths, progress=True), tracks.target, strict=True
-    ):
-        if error is not None:
-            failed += 1
-            _report_errors({path: error})
-            continue
-        y_true.append(genre)
-        y_pred.append(model.classes_[np.argmax(proba)])
-        readable.append(path)
+    genres = dict(zip(tracks.paths, tracks.target, strict=True))
+    y_true, y_pred, readable = [], [], []
+    bar = tqdm(
+        total=len(tracks.paths),
+        desc="predicting",
+        unit="file",
+        file=sys.stderr,
+        disable=args.quiet,
+        leave=False,
+        dynamic_ncols=True,
+    )
+    with bar:
+        for results in _predict_batches(model, tracks.paths, n_jobs=args.n_jobs, bar=bar):
+            for path, proba, error in results:
+                if error is not None:
+                    errors[path] = error
+                    _report_errors({path: error})
+                    continue
+                y_true.append(genres[path])
+                y_pred.append(model.classes_[np.argmax(proba)])
+                readable.append(path)
     if not y_true:
         _eprint(f"sk-genre: error: no file of {args.data_dir} could be read")
         return EXIT_USAGE
@@ -444,8 +868,7 @@ def _evaluate(args):
         labels=sorted(set(y_true) | set(model.classes_)),
         history=getattr(final, "history_", None),
     )
-    print(f"{len(y_true)} tracks from {args.data_dir}\n")
-    print(result)
+    written = {}
     if args.plots:
         from .display import save_audio_plots
         from .evaluation import save_evaluation_plots
@@ -453,9 +876,18 @@ def _evaluate(args):
         sr = getattr(model.steps[0][1], "sr", 22050) if hasattr(model, "steps") else 22050
         written = save_evaluation_plots(result, args.plots)
         written.update(save_audio_plots(readable[0], args.plots, sr=sr))
-        print(f"\nplots ({readable[0]} for the waveform and mel spectrogram):")
-        for path in written.values():
-            print(f"  {path}")
+    if args.format == "json":
+        text = _evaluation_json(result, args, errors, {k: str(v) for k, v in written.items()})
+    else:
+        text = f"{len(y_true)} tracks from {args.data_dir}\n\n{result}\n"
+        if written:
+            text += f"\nplots ({readable[0]} for the waveform and mel spectrogram):\n"
+            text += "".join(f"  {path}\n" for path in written.values())
+    with _output_stream(args.output) as stream:
+        _emit(stream, text)
+    if args.output is not None:
+        _eprint(f"sk-genre: wrote the report to {args.output}")
+    failed = len(errors)
     if failed:
         n_files = len(tracks.paths) + len(tracks.errors)
         _eprint(f"sk-genre: {failed} of {n_files} file(s) could not be read; evaluated the others")
@@ -609,20 +1041,116 @@ def _parser():
         help="write PNGs to DIR: confusion matrix, per-genre accuracy, training curves, "
         "waveform and mel spectrogram of the first track (needs matplotlib)",
     )
+    evaluate.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="report as text (default) or as one JSON object: accuracy, per-genre "
+        "precision/recall/f1/support, confusion matrix with its labels, counts",
+    )
+    evaluate.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE instead of stdout (checked before the work; "
+        "replaced only once completely written)",
+    )
+    evaluate.add_argument(
+        "--n-jobs", type=int, default=None, help="parallel feature extraction (model's)"
+    )
+    evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     evaluate.set_defaults(func=_evaluate)
 
     predict = sub.add_parser(
         "predict",
-        help="genre and top probabilities of audio files",
-        description=f"Print the genre and top probabilities of each FILE. {TRUST_NOTE}",
+        help="genre and top probabilities of audio files and folders (table, CSV, JSON)",
+        description="Print the genre and top probabilities of each audio file; folders are "
+        "searched recursively for audio files (the extensions 'sk-genre train' reads). The "
+        "model is loaded once and the files go through it in batches; results are printed "
+        f"as each batch is ready. {TRUST_NOTE}",
+        epilog="exit status: 0 every file predicted; 1 some files could not be read (one "
+        "'PATH<TAB>error: REASON' line each on stderr), the others predicted; 2 usage error "
+        "or no file could be read (nothing written to --output).",
     )
     predict.add_argument(
         "model",
         metavar="MODEL",
         help="a model saved by 'sk-genre train' (a pickle: load only files you trust)",
     )
-    predict.add_argument("files", metavar="FILE", nargs="+", help="audio files")
-    predict.add_argument("--top", type=int, default=3, help="probabilities shown per file (3)")
+    predict.add_argument(
+        "files", metavar="PATH", nargs="+", help="audio files, or folders to search for them"
+    )
+    predict.add_argument(
+        "--format",
+        choices=PREDICT_FORMATS,
+        default="table",
+        help="table: one tab-separated line per file (default); csv: path, genre and the "
+        "probability of every genre; json: one array of objects; jsonl: one object per line",
+    )
+    predict.add_argument(
+        "--top-k",
+        "--top",
+        dest="top_k",
+        type=int,
+        default=3,
+        metavar="N",
+        help="genres ranked per file, at least 1; more than the model's genres shows them all (3)",
+    )
+    predict.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the results to FILE instead of stdout (checked before the work; "
+        "replaced only once completely written; never one of the inputs)",
+    )
+    predict.add_argument(
+        "--n-jobs", type=int, default=None, help="parallel feature extraction (model's)"
+    )
+    predict.add_argument(
+        "--batch-size",
+        type=int,
+        default=PREDICT_BATCH_SIZE,
+        metavar="N",
+        help=f"files per model call ({PREDICT_BATCH_SIZE})",
+    )
+    predict.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
+    timeline = predict.add_argument_group(
+        "genre over time",
+        "per-window genres of each file (sk_genre.timeline.predict_timeline); files are "
+        "then read one at a time, streamed",
+    )
+    timeline.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also print one row per window (start and end in seconds)",
+    )
+    timeline.add_argument(
+        "--window",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="window length (the model's: 4 s for the CNN, 3 s for musicnn, else 30 s)",
+    )
+    timeline.add_argument(
+        "--hop",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time between window starts (the model's: 2 s CNN, 3 s musicnn, else 15 s)",
+    )
+    timeline.add_argument(
+        "--smoothing",
+        choices=("median", "mean"),
+        default=None,
+        help="smooth the window probabilities over time (none)",
+    )
+    timeline.add_argument(
+        "--smoothing-width",
+        type=int,
+        default=None,
+        metavar="N",
+        help="windows in the smoothing filter (5)",
+    )
     predict.set_defaults(func=_predict)
 
     tag = sub.add_parser(

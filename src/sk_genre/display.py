@@ -1,4 +1,4 @@
-"""Views of audio: waveform, log-mel spectrogram, the CNN's mel chunks.
+"""Views of audio: waveform, log-mel spectrogram, the CNN's mel chunks, genre timelines.
 
 Display apart from analysis, as :mod:`librosa.display` is apart from
 librosa: these functions compute nothing the features do not, they draw.
@@ -35,7 +35,13 @@ from ._docstring import fill_doc
 from ._plotting import current_axes, headless_axes, import_pyplot, save_figure
 from .features import load_clip
 
-__all__ = ["plot_chunks", "plot_mel_spectrogram", "plot_waveform", "save_audio_plots"]
+__all__ = [
+    "plot_chunks",
+    "plot_mel_spectrogram",
+    "plot_timeline",
+    "plot_waveform",
+    "save_audio_plots",
+]
 
 
 def _librosa_display():
@@ -260,6 +266,73 @@ def plot_chunks(chunks, *, chunk_duration=4.0, chunk_hop=2.0, top_db=80.0, ax=No
     ax.set_ylabel("Mel band")
     ax.figure.colorbar(image, ax=ax, label=f"dB (absolute, {top_db:g} dB range shown)")
     ax.set_title(title if title is not None else f"Log-mel chunks ({n_chunks})")
+    return ax
+
+
+@fill_doc(title='"Genre over time" (stacked) or "Genre per window" (strip)')
+def plot_timeline(timeline, *, kind="stacked", ax=None, title=None):
+    """Draw a track's genre over time, as :func:`sk_genre.predict_timeline` gives it.
+
+    Parameters
+    ----------
+    timeline : GenreTimeline
+        From :func:`sk_genre.predict_timeline`.
+    kind : {"stacked", "strip"}, default="stacked"
+        ``"stacked"``: the genre probabilities of each window stacked to 1
+        (:meth:`matplotlib.axes.Axes.stackplot`, one band per genre, each
+        window drawn over its hop from its start). ``"strip"``: one bar per
+        window in the colour of its genre (the ``timeline.genre`` strip).
+    %(ax_current)s
+    %(title)s
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        x in seconds; the legend names the genres (one colour per class of
+        ``timeline.classes``, the same in both kinds).
+
+    Raises
+    ------
+    ValueError
+        ``kind`` is not one of the two, or ``timeline`` has no windows.
+    ImportError
+        matplotlib is not installed.
+
+    Examples
+    --------
+    >>> from sk_genre.display import plot_timeline
+    >>> ax = plot_timeline(predict_timeline(pipe, "mix.mp3"))  # doctest: +SKIP
+    """
+    if kind not in ("stacked", "strip"):
+        raise ValueError(f"kind must be 'stacked' or 'strip'; got {kind!r}")
+    if len(timeline) == 0:
+        raise ValueError("timeline has no windows")
+    ax = current_axes(ax)
+    import matplotlib as mpl
+
+    classes = list(timeline.classes)
+    cmap = mpl.colormaps["tab10" if len(classes) <= 10 else "tab20"]
+    colours = [cmap(i % cmap.N) for i in range(len(classes))]
+    # each window is drawn from its start to the next window's start (its own end for the last)
+    edges = np.append(timeline.start, timeline.end[-1])
+    if kind == "stacked":
+        proba = np.vstack([timeline.proba, timeline.proba[-1:]])  # the last window's step
+        ax.stackplot(edges, proba.T, labels=classes, colors=colours, step="post")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("Probability")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    else:
+        index = np.argmax(timeline.proba, axis=1)
+        widths = np.diff(edges)
+        ax.bar(timeline.start, 1, width=widths, align="edge", color=[colours[i] for i in index])
+        ax.set_yticks([])
+        shown = sorted(set(index))
+        handles = [mpl.patches.Patch(color=colours[i], label=classes[i]) for i in shown]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_xlabel("Time (s)")
+    default = "Genre over time" if kind == "stacked" else "Genre per window"
+    ax.set_title(title if title is not None else default)
     return ax
 
 

@@ -356,9 +356,12 @@ class GenrePipeline(Pipeline):
             )
         return self
 
-    def _answer(self, X, method, params):
-        """``method`` of the later steps on the readable rows; the prior's for the others."""
-        Xt, rows = self._features(X)
+    def _answer(self, X, method, params, features=None):
+        """``method`` of the later steps on the readable rows; the prior's for the others.
+
+        ``features`` is ``_features(X)`` when the caller has it already.
+        """
+        Xt, rows = self._features(X) if features is None else features
         out = getattr(self._rest(), method)(_tracks(Xt, rows, len(Xt)), **params)
         if len(rows) == len(Xt):
             return out
@@ -440,7 +443,7 @@ class GenrePipeline(Pipeline):
         """
         if self._skipping_features() is None:
             return super().score(X, y, sample_weight=sample_weight, **params)
-        Xt, rows = self._features(X)
+        features = Xt, rows = self._features(X)
         if len(rows) == len(Xt) or not is_classifier(self.steps[-1][1]):
             n_tracks = len(Xt)
             return self._rest().score(
@@ -449,7 +452,8 @@ class GenrePipeline(Pipeline):
                 sample_weight=_tracks(sample_weight, rows, n_tracks),
                 **params,
             )
-        return accuracy_score(y, self._answer(X, "predict", {}), sample_weight=sample_weight)
+        y_pred = self._answer(X, "predict", {}, features=features)
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
 
 def _warn_lost_genres(y, y_kept, n_left_out):

@@ -233,6 +233,9 @@ class GenreKerasClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator)
     %(keras_training)s
     """
 
+    #: The scikeras classifier a fit makes (a subclass of ``_Core``).
+    _core_class = _Core
+
     _parameter_constraints: dict = {
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
@@ -319,7 +322,19 @@ class GenreKerasClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator)
         ----------
         state : dict
             As returned by :meth:`__getstate__`.
+
+        Raises
+        ------
+        ValueError
+            ``state`` has the layout of a network pickled before the networks
+            held scikeras (a development version of sk_genre 0.1.0).
         """
+        if _ARCHIVE_KEY in state:  # the archive sits in the core's state now
+            raise ValueError(
+                f"this {type(self).__name__} was saved by an earlier development version of "
+                "sk_genre, whose networks derived from scikeras, and cannot be restored: "
+                "fit it again and save it"
+            )
         super().__setstate__(state)
         core = self.__dict__.get("_core")
         if core is not None:
@@ -442,7 +457,7 @@ class GenreKerasClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator)
         validate_params(self)
         y = self._check_y(y)
         if not (self.warm_start and self.initialized_):  # a warm start keeps the network
-            self._core = _Core(self)
+            self._core = self._core_class(self)
         sample_weight = self._weights(y, sample_weight)
         if groups is not None:
             groups = np.asarray(groups)
@@ -498,7 +513,7 @@ class GenreKerasClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator)
         validate_params(self)
         y = self._check_y(y, warn_single=False)
         if not self.initialized_:
-            self._core = _Core(self)
+            self._core = self._core_class(self)
             if classes is not None:
                 self._core.classes_ = np.unique(np.asarray(classes))
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
