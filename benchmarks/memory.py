@@ -27,6 +27,8 @@ the long file, and reports the peak resident memory of the whole process (**peak
 * ``MFCCTransformer``, ``MelChunker``, ``SpectralFeatureUnion`` (``include="all"``) and
   ``SpectralFeatureUnion(include="gtzan")``: ``fit_transform([path])``, defaults,
   ``verbose=0``;
+* ``predict_timeline``: :func:`sk_genre.predict_timeline` of an MFCC + logistic
+  pipeline (30-s windows every 15 s, streamed: the file is never held whole);
 * ``load_audio 16 kHz`` (musicnn's rate) and, with ``--musicnn``, ``MusicnnEmbedding``
   (its baseline includes Keras and the backend).
 
@@ -211,6 +213,13 @@ def make_step(step):
         return lambda path: load_audio(path, sr=SR)
     if step == "load_audio 16 kHz":
         return lambda path: load_audio(path, sr=16000)
+    if step == "predict_timeline":
+        from sk_genre import make_pipeline, predict_timeline
+
+        # any fitted MFCC pipeline will do for memory: two made-up genres of 30-s noise
+        noise = np.random.default_rng(0).standard_normal((2, 30 * SR)).astype(np.float32)
+        pipe = make_pipeline(model="logistic").fit([0.1 * noise[0], 0.01 * noise[1]], ["a", "b"])
+        return lambda path: predict_timeline(pipe, path).proba
     if step == "MusicnnEmbedding":
         from sk_genre.pretrained import MusicnnEmbedding
 
@@ -316,7 +325,13 @@ def plan(files, musicnn):
     """(file key, step) pairs, in order."""
     steps = [
         ("hour_44k_stereo.wav", s)
-        for s in ("old decode", "load_audio", *FEATURE_STEPS, "load_audio 16 kHz")
+        for s in (
+            "old decode",
+            "load_audio",
+            *FEATURE_STEPS,
+            "load_audio 16 kHz",
+            "predict_timeline",
+        )
     ]
     if musicnn:
         steps.append(("hour_44k_stereo.wav", "MusicnnEmbedding"))

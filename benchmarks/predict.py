@@ -3,7 +3,7 @@
 What is measured
 ----------------
 Models: trained in this run on ``gtzan-mini`` (59 real GTZAN tracks, 30 s, OGG at 22050 Hz;
-``--quick``: 2 per genre) with ``random_state=0`` and saved with :func:`joblib.dump` to a
+``--quick``: 1 per genre) with ``random_state=0`` and saved with :func:`joblib.dump` to a
 temporary folder, as ``sk-genre train`` saves them:
 
 * ``default``: ``sk_genre.make_pipeline()`` (MFCC mean/std -> StandardScaler ->
@@ -105,7 +105,7 @@ MODELS = {
 TRACK_THREADS = {"default": 1, "logistic": 1, "pretrained": 2}
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 ONE_CORE_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-QUICK = {"train_per_genre": 2, "repeats": 3, "n_files": 20, "n_separate": 2, "cold_repeats": 1}
+QUICK = {"train_per_genre": 1, "repeats": 3, "n_files": 20, "n_separate": 2, "cold_repeats": 1}
 FULL = {"train_per_genre": None, "repeats": 5, "n_files": 100, "n_separate": 10, "cold_repeats": 5}
 TOP_IMPORTS = 5
 

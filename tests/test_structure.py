@@ -128,6 +128,7 @@ def test_segmenting_and_input_checks_left_io():
         "load_audio",
         "open_audio",
         "probe_audio",
+        "stream_audio",
     }
 
 

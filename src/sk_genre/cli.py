@@ -466,7 +466,7 @@ def _list_inputs(inputs):
     errors : dict of str to Exception
         Folders that could not be listed, or that hold no audio file.
     """
-    from .datasets._folder import _walk
+    from .datasets._folder import list_audio_files
     from .io import AUDIO_EXTENSIONS
 
     files, errors = [], {}
@@ -474,10 +474,9 @@ def _list_inputs(inputs):
         if not os.path.isdir(item):
             files.append(item)
             continue
-        found = argparse.Namespace(folder_errors={}, loops=[], other=[])
-        below = _walk(Path(item), {os.path.realpath(item)}, found)
-        errors.update(found.folder_errors)
-        if not below and not found.folder_errors:
+        below, folder_errors = list_audio_files(item)
+        errors.update(folder_errors)
+        if not below and not folder_errors:
             errors[item] = ValueError(
                 f"no audio file ({', '.join(sorted(AUDIO_EXTENSIONS))}) in this folder"
             )
@@ -563,7 +562,8 @@ class _ResultWriter:
         self.n_written = 0
 
     def _ranked(self, proba):
-        top = np.argsort(proba, kind="stable")[::-1][: self.top_k]
+        # descending; ties keep the class order, so the first is np.argmax's genre
+        top = np.argsort(-np.asarray(proba), kind="stable")[: self.top_k]
         return [(self.classes[i], float(proba[i])) for i in top]
 
     def _table_line(self, fields, proba):
@@ -597,9 +597,7 @@ class _ResultWriter:
                     "genre": str(g),
                     "probabilities": dict(zip(self.classes, _float_list(p), strict=True)),
                 }
-                for start, end, g, p in zip(
-                    timeline.start, timeline.end, timeline.genre, timeline.proba, strict=True
-                )
+                for start, end, g, p in self._windows(timeline)
             ]
         return obj
 
@@ -1136,7 +1134,7 @@ def _parser():
         type=float,
         default=None,
         metavar="SECONDS",
-        help="time between window starts (the model's: 2 s CNN, 3 s musicnn, else 15 s)",
+        help="time between window starts (the model's: 2 s CNN, 3 s musicnn, else half the window)",
     )
     timeline.add_argument(
         "--smoothing",

@@ -15,11 +15,12 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .features import MelChunker
 from .features._base import ClipFeatureTransformer
-from .features._mel import MelChunker
 from .io import stream_audio
+from .pretrained import MusicnnEmbedding, MusicnnPatches
 
-__all__ = ["GenreTimeline", "predict_timeline"]
+__all__ = ["GenreTimeline", "default_grid", "predict_timeline"]
 
 #: Default (window, hop) in seconds of the summary-feature models: the 30-s GTZAN clips
 #: they are trained on, half overlapping.
@@ -93,12 +94,10 @@ def default_grid(pipeline):
     back; other feature steps (summaries of a clip, trained on 30-s clips):
     30-s windows every 15 s.
     """
-    from .pretrained._embedding import _MusicnnInput
-
     step = _feature_step(pipeline)
     if isinstance(step, MelChunker):
         return float(step.chunk_duration), float(step.chunk_hop)
-    if isinstance(step, _MusicnnInput):
+    if isinstance(step, (MusicnnEmbedding, MusicnnPatches)):
         return MUSICNN_GRID
     return SUMMARY_GRID
 
@@ -111,8 +110,6 @@ def _window_predictor(pipeline, window):
     chunks of its own span, not 14 copies of one chunk. MusicnnPatches
     likewise gets one patch per 3 s. The fitted steps are shared.
     """
-    from .pretrained._embedding import MusicnnPatches
-
     step = _feature_step(pipeline)
     if isinstance(step, MelChunker):
         changed = {"track_duration": max(window, step.chunk_duration)}

@@ -334,6 +334,24 @@ def _entries(folder, folder_errors):
     return out
 
 
+def list_audio_files(folder):
+    """The audio files below ``folder``, at any depth, as ``sk-genre train`` finds them.
+
+    Names ending in one of :data:`sk_genre.io.AUDIO_EXTENSIONS` (any case),
+    sorted, hidden entries skipped, links to ``folder`` or its ancestors not
+    followed.
+
+    Returns
+    -------
+    files : list of pathlib.Path
+    folder_errors : dict of str to OSError
+        Sub-folders (or ``folder`` itself) that could not be listed.
+    """
+    found = Bunch(other=[], loops=[], folder_errors={})
+    files = _walk(Path(folder), {os.path.realpath(folder)}, found)
+    return files, found.folder_errors
+
+
 def _walk(folder, ancestors, found):
     """Files below ``folder`` (any depth); links to ``folder``'s ancestors are not followed."""
     files = []
