@@ -63,6 +63,13 @@ def format_table(headers, rows, align):
     return "\n".join([line(headers), sep, *(line(r) for r in cells)])
 
 
+def seconds_text(seconds):
+    """Seconds for a table: 3 decimals below 10 s, 1 above; "-" for None."""
+    if seconds is None:
+        return "-"
+    return f"{seconds:.3f}" if seconds < 10 else f"{seconds:.1f}"
+
+
 def heading(text):
     print(f"\n{text}\n{'=' * len(text)}")
 

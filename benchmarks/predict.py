@@ -93,6 +93,9 @@ from _common import (
     heading,
     load_average,
 )
+from _common import (
+    seconds_text as _s,
+)
 
 RESULT_PREFIX = "SK_GENRE_PREDICT_RESULT "
 CHILD_TIMEOUT_S = 1800
@@ -574,12 +577,6 @@ def run_cold_part(args, models):
 
 
 # ------------------------------------------------------------------------------ report
-
-
-def _s(seconds):
-    if seconds is None:
-        return "-"
-    return f"{seconds:.3f}" if seconds < 10 else f"{seconds:.1f}"
 
 
 def verdict(ok):

@@ -94,6 +94,9 @@ from _common import (
     heading,
     load_average,
 )
+from _common import (
+    seconds_text as _s,
+)
 
 BACKENDS = ("jax", "torch", "tensorflow")
 VERSION_DISTS = {
@@ -578,12 +581,6 @@ def run_child(name, python, spec_path, extra_env=None):
         }
     result.update(load_average_before=load, child_wall_s=wall, others_cpu_cores=others)
     return result
-
-
-def _s(seconds):
-    if seconds is None:
-        return "-"
-    return f"{seconds:.3f}" if seconds < 10 else f"{seconds:.1f}"
 
 
 def _x(ratio):
