@@ -160,3 +160,23 @@ def test_train_on_musicnn_features_then_predict(gtzan_mini, tmp_path, capsys):
     assert main(["predict", str(model), str(picked[0]), str(picked[-1])]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split("\t")[1] for line in lines] == ["classical", "metal"]
+
+
+@pytest.mark.parametrize("features", [["--model", "cnn"], ["--features", "spectral"]])
+def test_train_refuses_n_mfcc_without_mfcc_features(features, gtzan_mini, tmp_path, capsys):
+    """--n-mfcc with features that have no MFCC step is a usage error, before any training."""
+    out = tmp_path / "model.joblib"
+    status = main(["train", str(gtzan_mini.root), "-o", str(out), "--n-mfcc", "13", *features])
+    assert status == 2
+    assert "--n-mfcc applies to the MFCC features" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_python_dash_m_runs_the_command_line():
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "sk_genre", "predict", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--format" in done.stdout and "usage: sk-genre predict" in done.stdout

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sk_genre import make_pipeline
 from sk_genre.models import (
     DENSE_PRESETS,
+    CNNClassifier,
     DenseClassifier,
     GenreKerasClassifier,
     build_dense_network,
@@ -163,6 +164,27 @@ def test_early_stopping_holds_out_whole_groups(data, monkeypatch):
     assert not set(groups[drawn[-1][1]]).isdisjoint(groups[drawn[-1][0]])
     with pytest.raises(ValueError, match="one entry per row"):
         clf.fit(X, y, groups=groups[:10])
+
+
+def test_groups_without_early_stopping_warn_that_they_do_nothing(data):
+    """Nothing silently ignored: groups only shape the early-stopping hold-out."""
+    import warnings
+
+    X, y = data
+    groups = np.arange(len(X)) // 5
+    chunks = np.random.default_rng(0).normal(size=(12, 2, 4, 5)).astype(np.float32)
+    genres = np.array(["jazz", "rock"] * 6)
+    for clf, X_, y_, g in [
+        (DenseClassifier(hidden_layer_sizes=(4,), epochs=1), X, y, groups),
+        (CNNClassifier(filters=(2,), dense_units=(), epochs=1), chunks, genres, np.arange(12)),
+    ]:
+        name = type(clf).__name__
+        with pytest.warns(UserWarning, match=rf"groups is ignored: {name}\(early_stopping=False"):
+            clf.fit(X_, y_, groups=g)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", "groups is ignored")
+            clf.fit(X_, y_)  # no groups: nothing to say
+            clf.set_params(early_stopping=True, validation_fraction=0.25).fit(X_, y_, groups=g)
 
 
 def test_early_stopping_needs_two_rows():

@@ -257,7 +257,12 @@ def _train(args):
         verbose=1,  # progress on the terminal (the library's default is silent, as sklearn's)
         on_error="skip",  # train on the readable files; the others are listed below
     )
-    if features == "mfcc":
+    if args.n_mfcc is not None:
+        if features != "mfcc":
+            raise ValueError(
+                f"--n-mfcc applies to the MFCC features; got --features {features} "
+                f"(--model {args.model or 'baseline'})"
+            )
         pipe.set_params(features__n_mfcc=args.n_mfcc)
     if args.epochs is not None:
         if "epochs" not in pipe.steps[-1][1].get_params():
@@ -1012,7 +1017,10 @@ def _parser():
         "(baseline; cnn for mel; logistic for musicnn)",
     )
     train.add_argument(
-        "--n-mfcc", type=int, default=20, help="MFCCs per frame of the dense models (20)"
+        "--n-mfcc",
+        type=int,
+        default=None,
+        help="MFCCs per frame, with the MFCC features only (20)",
     )
     train.add_argument("--epochs", type=int, default=None, help="maximum epochs (preset's)")
     train.add_argument("--n-jobs", type=int, default=None, help="parallel feature extraction")

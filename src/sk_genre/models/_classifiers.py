@@ -436,7 +436,7 @@ class GenreKerasClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator)
             hold-out: with ``early_stopping=True``, whole groups are held out
             (stratified by genre over groups), so the epoch is chosen on groups
             the network never trains on. Without it, rows are held out one by one.
-            Ignored without early stopping. In a pipeline, route it (with
+            Ignored, with a UserWarning, without early stopping. In a pipeline, route it (with
             ``sklearn.set_config(enable_metadata_routing=True)`` and
             ``set_fit_request(groups=True)``: ``pipe.fit(X, y, groups=groups)``,
             the same array the CV splitter gets), or, without routing, pass
@@ -466,6 +466,7 @@ class GenreKerasClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator)
                     f"groups must have one entry per row of X; got shape {groups.shape} "
                     f"for {len(y)} rows"
                 )
+            self._warn_unused_groups()
             if sample_weight is not None:  # scikeras drops the rows of weight 0
                 weights = np.asarray(sample_weight, dtype=keras.backend.floatx())
                 groups = groups[np.broadcast_to(weights, groups.shape) != 0]
@@ -527,6 +528,18 @@ class GenreKerasClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator)
             self._core, X, y, sample_weight=sample_weight, _incremental=True, **kwargs
         )
         return self
+
+    def _warn_unused_groups(self):
+        """Warn that ``groups`` does nothing: without early stopping nothing is held out."""
+        if not self.early_stopping:
+            warnings.warn(
+                f"groups is ignored: {type(self).__name__}(early_stopping=False) holds no "
+                "tracks out, so there is no hold-out for groups to keep artist-aware; set "
+                "early_stopping=True, or do not pass groups to the network (the CV splitter "
+                "takes them on its own)",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _seed(self):
         """The integer seed for this fit, or None (unseeded)."""
@@ -837,6 +850,7 @@ class ChunkVotingClassifier(GenreKerasClassifier):
             Group of each track (song, artist) for the early-stopping hold-out:
             whole groups are held out. Default: each track is its own group
             (its chunks are never split between training and hold-out).
+            Ignored, with a UserWarning, without early stopping.
         **kwargs
             Passed to :meth:`keras.Model.fit`.
 
@@ -853,20 +867,23 @@ class ChunkVotingClassifier(GenreKerasClassifier):
         n_tracks = len(chunks) // n_chunks
         if not (self.warm_start and self.initialized_):  # a warm start keeps the network's
             self._standardise_on(chunks, n_chunks)
-        if groups is None:
-            groups = np.arange(n_tracks)
-        groups = np.asarray(groups)
-        if groups.ndim != 1 or len(groups) != n_tracks:
-            raise ValueError(
-                f"groups must have one entry per track of X; got shape {groups.shape} "
-                f"for {n_tracks} tracks"
-            )
-        # a track's chunks are one group (or its song's / artist's with groups)
+        if groups is not None:
+            groups = np.asarray(groups)
+            if groups.ndim != 1 or len(groups) != n_tracks:
+                raise ValueError(
+                    f"groups must have one entry per track of X; got shape {groups.shape} "
+                    f"for {n_tracks} tracks"
+                )
+            self._warn_unused_groups()
+        if self.early_stopping:
+            # a track's chunks are one group (or its song's / artist's with groups)
+            groups = np.repeat(np.arange(n_tracks) if groups is None else groups, n_chunks)
+        else:
+            groups = None  # nothing is held out
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "y holds a single genre")  # warned above
-            super().fit(
-                chunks, y_chunks, sample_weight, groups=np.repeat(groups, n_chunks), **kwargs
-            )
+            warnings.filterwarnings("ignore", "groups is ignored")  # warned above
+            super().fit(chunks, y_chunks, sample_weight, groups=groups, **kwargs)
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
