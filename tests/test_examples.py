@@ -288,3 +288,21 @@ def test_routing():
     assert "same scores both ways: True" in out
     assert out.count("no group on both sides: True") == 3
     assert figures_shown(out) == 1  # the folds
+
+
+@pytest.mark.slow  # about 60 s on 2 cores: the musicnn embeddings of 56 tracks
+def test_timeline(gtzan_mini):
+    env = {"SK_GENRE_DATA": str(gtzan_mini.root.parent)}
+    out = run_example("plot_8_timeline.py", count_figures=True, env=env)
+    assert "mix.wav: 90.0 s of classical.00000, metal.00000, hiphop.00005" in out
+    (smoothed,) = re.findall(r"^smoothed: (.*)$", out, re.MULTILINE)
+    # measured: exactly 10 windows of each, in order (docs/timeline.md)
+    assert smoothed.split() == ["clas"] * 10 + ["meta"] * 10 + ["hiph"] * 10
+    assert figures_shown(out) == 1
+
+
+def test_timeline_without_audio(tmp_path):
+    out = run_example(
+        "plot_8_timeline.py", count_figures=True, env={"SK_GENRE_DATA": str(tmp_path)}
+    )
+    assert "gtzan-mini not found" in out and "nothing to show" in out
