@@ -19,7 +19,11 @@ What is checked
   weights) is the CNN's.
 * Expected failures: one dict per estimator in ``EXPECTED_FAILURES``, a
   one-line reason each. The checks run xfail-strict: a listed check that
-  starts passing fails the run and must be removed from its dict.
+  starts passing fails the run and must be removed from its dict. The two
+  checks in ``SOMETIMES_FAILING`` are the exception: whether float32 batches
+  round a patch alike depends on the backend's kernel choice on the machine,
+  so they fail on some runs and pass on others; they run non-strict, and
+  ``test_pretrained.py`` asserts the tolerance promised for batching (1e-4).
 * ``set_output(transform="pandas")``: the 2-D transformers return a DataFrame
   whose columns are ``get_feature_names_out()`` and whose values equal the
   NumPy output, alone and inside a ``Pipeline``, set locally or globally;
@@ -152,15 +156,16 @@ _BATCHED = (
     "a patch differently by its place in the batch: ~1e-7 relative, more than rtol=1e-7 "
     "(scikit-learn lists both for DummyClassifier and BernoulliRBM, for other causes)"
 )
+# exact equality across batch layouts, which float32 kernels give on some runs only
+SOMETIMES_FAILING = {
+    ("MusicnnEmbedding", "check_methods_sample_order_invariance"),
+    ("MusicnnEmbedding", "check_methods_subset_invariance"),
+}
 EXPECTED_FAILURES = {
     "MFCCTransformer": _AUDIO,
     "SpectralFeatureUnion": _AUDIO,
     "MelChunker": _AUDIO,
-    "MusicnnEmbedding": {
-        **_AUDIO,
-        "check_methods_sample_order_invariance": _BATCHED,
-        "check_methods_subset_invariance": _BATCHED,
-    },
+    "MusicnnEmbedding": _AUDIO,
     "MusicnnPatches": _AUDIO,
     "DenseClassifier": {
         "check_sample_weight_equivalence_on_dense_data": _WEIGHTS,
@@ -190,7 +195,14 @@ def expected_failures(estimator):
     xfail_strict=True,
 )
 def test_sklearn_compatible(estimator, check):
-    check(estimator)
+    name = getattr(check, "func", check).__name__
+    if (type(estimator).__name__, name) not in SOMETIMES_FAILING:
+        check(estimator)
+        return
+    try:
+        check(estimator)
+    except AssertionError:
+        pytest.xfail(_BATCHED)  # non-strict: a pass is a pass
 
 
 # ---------------------------------------------------------------- CNNClassifier itself
