@@ -413,3 +413,57 @@ def test_partial_fit_trains_one_epoch_per_call(data):
     assert "val_loss" not in es.history_
     with pytest.raises(ValueError, match="classes must be the fitted classes_"):
         clf.partial_fit(X, y, classes=["blues", "jazz"])
+
+
+@pytest.fixture(scope="module")
+def gtzan_table():
+    from sk_genre.datasets import load_gtzan_features
+
+    gtzan = load_gtzan_features()
+    X = StandardScaler().fit_transform(gtzan.data[:200]).astype(np.float32)
+    return X, gtzan.target[:200]
+
+
+def test_verbose_1_shows_one_bar_over_the_epochs(gtzan_table, capfd):
+    """verbose=1: a tqdm bar per fit with loss/accuracy, no Keras log; predict is silent."""
+    X, y = gtzan_table
+    clf = DenseClassifier(hidden_layer_sizes=(16,), epochs=4, random_state=0, verbose=1)
+    clf.fit(X, y)
+    err = capfd.readouterr().err
+    assert "DenseClassifier" in err and "4/4" in err and "epoch" in err, err
+    assert "loss=" in err and "accuracy=" in err, err
+    assert "Epoch 1/4" not in err and "step" not in err, err  # not Keras' own log
+    clf.predict(X)
+    assert capfd.readouterr().err == ""
+
+
+def test_verbose_1_bar_shows_validation_and_stops_early(gtzan_table, capfd):
+    X, y = gtzan_table
+    clf = DenseClassifier(
+        hidden_layer_sizes=(16,),
+        epochs=200,
+        early_stopping=True,
+        patience=1,
+        learning_rate=0.05,
+        random_state=0,
+        verbose=1,
+    ).fit(X, y)
+    err = capfd.readouterr().err
+    assert "val_loss=" in err and "val_accuracy=" in err, err
+    assert len(clf.history_["loss"]) < 200 and "200/200" not in err
+
+
+def test_verbose_0_is_silent_and_2_is_keras_log(gtzan_table, capfd):
+    X, y = gtzan_table
+    DenseClassifier(hidden_layer_sizes=(16,), epochs=2, random_state=0).fit(X, y).predict(X)
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+    DenseClassifier(hidden_layer_sizes=(16,), epochs=2, random_state=0, verbose=2).fit(X, y)
+    captured = capfd.readouterr()
+    assert "Epoch 1/2" in captured.out + captured.err
+
+
+def test_make_pipeline_verbose_reaches_the_network():
+    assert make_pipeline(verbose=1)[-1].verbose == 1
+    assert make_pipeline(features="mel", model="cnn", verbose=1)[-1].verbose == 1
+    assert make_pipeline()[-1].verbose == 0

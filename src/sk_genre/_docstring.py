@@ -173,7 +173,11 @@ random_state : int, RandomState or None, default=$default
     The same int gives the same predictions on the same machine.""",
     "verbose_keras": """\
 verbose : int, default=$default
-    Keras' training log level (0 silent, 1 progress bar, 2 one line per epoch).""",
+    Training progress on stderr. 0: silent. 1: one tqdm bar over the epochs
+    with the latest ``loss`` and ``accuracy`` (and ``val_loss``,
+    ``val_accuracy`` with early stopping); ``predict`` stays silent. 2:
+    Keras' own log (:meth:`keras.Model.fit` ``verbose=2``: one line per
+    epoch), also for ``predict``.""",
     # ------------------------------------------------ Displays and plots
     "estimator_predict": """\
 estimator : fitted classifier or Pipeline

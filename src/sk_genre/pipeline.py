@@ -108,8 +108,12 @@ default="mfcc"
     random_state : int, RandomState or None, default=None
         Seed of the network (initialisation, dropout, shuffling, hold-out).
     verbose : int, default=0
-        Progress bar of the feature step on slow batches (1); 0 is silent, as
-        scikit-learn's default (the command line turns it on).
+        Progress on stderr; 0 is silent, as scikit-learn's default (the
+        command line turns it on). 1: a bar over the clips of the feature step
+        on slow batches and, for a named network preset, one bar over its
+        training epochs with the latest loss and accuracy. 2: the same, with
+        Keras' own per-epoch log instead of the epoch bar (see the networks'
+        ``verbose``). A transformer or classifier instance keeps its own.
     on_error : {"raise", "skip", "warn"}, default="raise"
         What the named feature step does with a file it cannot read:
         ``"raise"`` stops with an :class:`~sk_genre.AudioDecodeError` naming
@@ -193,7 +197,7 @@ default="mfcc"
     elif model == "cnn":
         from .models import CNNClassifier  # imports keras: only when a network is built
 
-        clf = CNNClassifier.from_preset(model, random_state=random_state)
+        clf = CNNClassifier.from_preset(model, random_state=random_state, verbose=verbose)
     elif model == "logistic":
         clf = LogisticRegression(C=LOGISTIC_C, max_iter=2000, random_state=random_state)
     elif model == "linear_svc":
@@ -205,7 +209,7 @@ default="mfcc"
     elif model in MODELS:
         from .models import DenseClassifier
 
-        clf = DenseClassifier.from_preset(model, random_state=random_state)
+        clf = DenseClassifier.from_preset(model, random_state=random_state, verbose=verbose)
     else:
         raise ValueError(f"model must be one of {MODELS} or a classifier; got {model!r}")
     steps.append(("model", clf))

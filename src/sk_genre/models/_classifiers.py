@@ -33,7 +33,7 @@ from .._labels import check_genres
 from .._param_validation import Interval, StrOptions, validate_params
 from .._persistence import VersionedPickleMixin
 from ._builders import CNN_PRESETS, DENSE_PRESETS, build_cnn, build_dense_network
-from ._callbacks import StopAtAccuracy
+from ._callbacks import EpochProgressBar, StopAtAccuracy
 
 __all__ = ["CNNClassifier", "ChunkVotingClassifier", "DenseClassifier", "GenreKerasClassifier"]
 
@@ -166,6 +166,12 @@ class _Core(KerasClassifier):
                 **kwargs,
             )
 
+    def _predict_raw(self, X, **kwargs):
+        # verbose=1 is the epoch bar of fit; Keras' predict log only with verbose >= 2
+        if self.verbose < 2:
+            kwargs.setdefault("verbose", 0)
+        return super()._predict_raw(X, **kwargs)
+
     def _get_compile_kwargs(self):
         # scikeras' reads parameters sk_genre does not take (metrics, run_eagerly, routed ones)
         return {"optimizer": self._owner._optimizer(), "loss": self.loss, "metrics": ["accuracy"]}
@@ -175,6 +181,9 @@ class _Core(KerasClassifier):
         self._initialize_callbacks()  # the user's callbacks (params may change between fits)
         if not incremental:
             self._fit_callbacks = [*self._fit_callbacks, *self._owner._training_callbacks()]
+        if self.verbose == 1:  # one bar over the epochs, instead of Keras' bar per epoch
+            self._fit_callbacks = [*self._fit_callbacks, EpochProgressBar(self.__name__)]
+            kwargs.setdefault("verbose", 0)
         if self.early_stopping and not incremental and "validation_data" not in kwargs:
             train, val = self._owner._holdout(y, getattr(self, "_row_groups", None))
             if sample_weight is None:
