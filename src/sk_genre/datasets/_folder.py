@@ -39,9 +39,15 @@ _REQUIRED_COLUMNS = _MANIFEST_COLUMNS[:6]
 _PIECE_STEM = re.compile(r"^(?P<song>.+)\.(?P<k>[0-9]{3,})$")
 #: Rewrite ``segments.csv`` at most this often while segmenting (and always at the end).
 _CHECKPOINT_SECONDS = 2.0
+#: The values of ``load_audio_folder(groups=...)`` other than a callable.
+_GROUPS = ("file", "artist", "album")
+#: The easy tags read for ``groups``, and the ID3 frame of each (WAV, AIFF).
+_TAG_FRAMES = {"artist": "TPE1", "albumartist": "TPE2", "album": "TALB"}
+#: The same in WMA (ASF) files.
+_ASF_KEYS = {"artist": "Author", "albumartist": "WM/AlbumArtist", "album": "WM/AlbumTitle"}
 
 
-def load_audio_folder(root, *, on_error="raise"):
+def load_audio_folder(root, *, groups="file", on_error="raise"):
     """List the audio files of a GTZAN-style folder with their genres and groups.
 
     Each sub-folder of ``root`` is a genre; every audio file below it (any
@@ -59,17 +65,49 @@ def load_audio_folder(root, *, on_error="raise"):
     twice through links is listed once, under the path that does not go
     through a link (else the first in sorted order). Both are warned about.
 
-    ``groups`` says which tracks come from one recording, for grouped
+    The returned ``groups`` say which tracks belong together, for grouped
     cross-validation (:class:`~sklearn.model_selection.GroupKFold`,
-    :class:`~sklearn.model_selection.StratifiedGroupKFold`). When ``root``
-    holds a ``segments.csv`` (written by :func:`segment_audio_folder`), the
+    :class:`~sklearn.model_selection.StratifiedGroupKFold`). By default
+    (``groups="file"``) each file is its own group, except that when ``root``
+    holds a ``segments.csv`` (written by :func:`segment_audio_folder`) the
     group of a piece is its source song, so the pieces of one song never land
-    on both sides of a split; otherwise each file is its own group.
+    on both sides of a split. That protects against nothing else: tracks of
+    one artist on both sides make a score too good (an artist's sound is
+    easier to recognise than a genre), so for a folder of your own music
+    group by ``"artist"`` or ``"album"``, read from the files' tags.
 
     Parameters
     ----------
     root : str or os.PathLike
         Folder with one sub-folder per genre.
+    groups : {"file", "artist", "album"} or callable, default="file"
+        What the returned ``groups`` hold:
+
+        - ``"file"``: the file (or, for a piece listed in ``segments.csv``,
+          its song), as described above;
+        - ``"artist"``: the file's artist tag (its first value, stripped),
+          or its ``albumartist`` tag when it has no artist;
+        - ``"album"``: the pair of artist (as above) and ``album`` tag, as
+          the string ``"<artist> / <album>"``, so two artists' albums of the
+          same name are two groups;
+        - a callable: ``groups(path)`` with each file's path (a
+          :class:`pathlib.Path`, as in ``paths``), returning a hashable
+          group (scikit-learn's splitters also need the groups to be sortable
+          among themselves: all strings, or all numbers). Errors it raises
+          propagate.
+
+        Tags are read with mutagen's "easy" interface
+        (``mutagen.File(path, easy=True)``): ID3 in MP3, Vorbis comments in
+        Ogg Vorbis, Opus and FLAC, MP4/M4A atoms, APEv2; the ID3 chunk of
+        WAV and AIFF files (frames ``TPE1``, ``TPE2``, ``TALB``) and WMA's
+        ``Author``, ``WM/AlbumArtist`` and ``WM/AlbumTitle`` are read too.
+        A piece listed in ``segments.csv`` without tags of its own takes
+        those of its source song (the ``source`` column) when that file
+        still exists. A file without the tag (an empty value counts as
+        none), whose tags cannot be read (any error, e.g.
+        :class:`mutagen.MutagenError`: never an error of the load), or for
+        which the callable returns None keeps its ``"file"`` group, and one
+        warning names such files.
     on_error : {"raise", "skip", "warn"}, default="raise"
         For a file with an audio extension that is not readable audio, and
         for a folder that cannot be listed (permission denied): ``"raise"``
@@ -92,11 +130,13 @@ def load_audio_folder(root, *, on_error="raise"):
         track_ids : ndarray of shape (n_tracks,), dtype object
             File name without its extension (``"blues.00000"``).
         groups : ndarray of shape (n_tracks,), dtype object
-            Source recording of each file: the ``song`` column of
-            ``root/segments.csv`` for the files it lists
-            (``"blues/blues.00000"`` for ``blues/blues.00000.003.wav``);
-            for any other file its path relative to ``root`` without the
-            extension (unique, so each such file is its own group).
+            Group of each file, as ``groups`` says. The ``"file"`` group is
+            the ``song`` column of ``root/segments.csv`` for the files it
+            lists (``"blues/blues.00000"`` for
+            ``blues/blues.00000.003.wav``); for any other file its path
+            relative to ``root`` without the extension (unique, so each
+            such file is its own group). ``"artist"``: the artist
+            (``"John Lee Hooker"``); ``"album"``: ``"<artist> / <album>"``.
         target_names : list of str
             Genres with at least one readable file, sorted: after files were
             left out, possibly fewer than the sub-folders (a single genre
@@ -117,8 +157,12 @@ def load_audio_folder(root, *, on_error="raise"):
         With ``on_error="raise"``: the first unreadable audio file.
     ValueError
         No (readable) audio file was found in any sub-folder,
-        ``root/segments.csv`` lacks the ``file`` or ``song`` column, or
+        ``root/segments.csv`` lacks the ``file`` or ``song`` column,
+        ``groups`` is neither one of the three values nor a callable, or
         ``on_error`` is not one of the three values.
+    TypeError
+        The ``groups`` callable returned an unhashable value (naming the
+        file).
 
     Warns
     -----
@@ -139,7 +183,11 @@ def load_audio_folder(root, *, on_error="raise"):
           each such file is its own group, so grouped cross-validation could
           split a song;
         - ``root/segments.incomplete`` exists: a
-          :func:`segment_audio_folder` run into ``root`` did not finish.
+          :func:`segment_audio_folder` run into ``root`` did not finish;
+        - with ``groups="artist"`` or ``"album"``, files without that tag
+          (or whose tags cannot be read), and with a callable ``groups``,
+          files for which it returned None: how many, naming up to five;
+          each keeps its ``"file"`` group, its own.
 
     See Also
     --------
@@ -158,7 +206,20 @@ def load_audio_folder(root, *, on_error="raise"):
     >>> pieces = load_audio_folder("gtzan-pieces")  # doctest: +SKIP
     >>> cv = GroupKFold(n_splits=5)  # doctest: +SKIP
     >>> folds = cv.split(pieces.paths, pieces.target, pieces.groups)  # doctest: +SKIP
+
+    Keep each artist's tracks on one side (artist tags of your own music):
+
+    >>> from sklearn.model_selection import StratifiedGroupKFold
+    >>> songs = load_audio_folder("my-music", groups="artist")  # doctest: +SKIP
+    >>> songs.groups[:2]  # doctest: +SKIP
+    array(['John Lee Hooker', 'John Lee Hooker'], dtype=object)
+    >>> cv = StratifiedGroupKFold(n_splits=5)  # doctest: +SKIP
+    >>> folds = cv.split(songs.paths, songs.target, songs.groups)  # doctest: +SKIP
     """
+    if not callable(groups) and not (isinstance(groups, str) and groups in _GROUPS):
+        raise ValueError(
+            f"groups must be 'file', 'artist', 'album' or a callable groups(path); got {groups!r}"
+        )
     if on_error not in ("raise", "skip", "warn"):
         raise ValueError(f"on_error must be 'raise', 'skip' or 'warn'; got {on_error!r}")
     root = Path(root)
@@ -248,11 +309,17 @@ def load_audio_folder(root, *, on_error="raise"):
             f"root must contain genre sub-folders with audio files "
             f"({', '.join(sorted(AUDIO_EXTENSIONS))}); found none{unreadable} in {name!r}"
         )
+    own, sources = _groups(root, paths)
+    if groups != "file":
+        own = _tag_groups(root, paths, own, sources, groups)
+    group_array = np.empty(len(own), dtype=object)
+    for i, group in enumerate(own):  # one by one: tuple groups stay tuples, not rows
+        group_array[i] = group
     return Bunch(
         paths=paths,
         target=np.array(genres, dtype=object),
         track_ids=np.array([Path(p).stem for p in paths], dtype=object),
-        groups=np.array(_groups(root, paths), dtype=object),
+        groups=group_array,
         target_names=sorted(set(genres)),
         errors=errors,
     )
@@ -370,7 +437,10 @@ def _walk(folder, ancestors, found):
 
 
 def _groups(root, paths):
-    """Song of each path from ``root/segments.csv``, else its relative path sans extension."""
+    """Song of each path from ``root/segments.csv``, else its relative path sans extension.
+
+    Also returns the ``source`` column for each path (None where there is none).
+    """
     relative = [Path(p).relative_to(root).as_posix() for p in paths]
     own = [str(PurePosixPath(r).with_suffix("")) for r in relative]
     manifest = root / SEGMENTS_CSV
@@ -387,9 +457,10 @@ def _groups(root, paths):
                 UserWarning,
                 stacklevel=3,
             )
-        return own
+        return own, [None] * len(own)
     rows = _read_manifest(manifest, required=("file", "song"))
     songs = {row["file"]: row["song"] for row in rows}
+    sources = {row["file"]: row.get("source") or None for row in rows}
     missing = [r for r in relative if r not in songs]
     if missing:
         warnings.warn(
@@ -398,7 +469,105 @@ def _groups(root, paths):
             UserWarning,
             stacklevel=3,
         )
-    return [songs.get(r, o) for r, o in zip(relative, own, strict=True)]
+    return (
+        [songs.get(r, o) for r, o in zip(relative, own, strict=True)],
+        [sources.get(r) for r in relative],
+    )
+
+
+def _tag_groups(root, paths, own, sources, groups):
+    """The ``groups`` of each path from its tags or the callable; ``own`` where there is none.
+
+    Warns once, naming the files that kept their ``own`` group.
+    """
+    values, untagged = [], []
+    for path, fallback, source in zip(paths, own, sources, strict=True):
+        if callable(groups):
+            value = groups(Path(path))
+            if value is not None:
+                try:
+                    hash(value)
+                except TypeError:
+                    raise TypeError(
+                        f"groups must return a hashable group for each file; got "
+                        f"{type(value).__name__} {value!r} ({path})"
+                    ) from None
+        else:
+            tags = _read_tags(path)
+            if not any(tags.values()) and source is not None and os.path.isfile(source):
+                tags = _read_tags(source)  # a piece written by segment_audio_folder
+            artist = tags["artist"] or tags["albumartist"]
+            if groups == "artist":
+                value = artist
+            else:
+                value = f"{artist} / {tags['album']}" if artist and tags["album"] else None
+        if value is None:
+            untagged.append(Path(path).relative_to(root).as_posix())
+            value = fallback
+        values.append(value)
+    if untagged:
+        n = f"{len(untagged)} of {len(paths)} file(s)"
+        if callable(groups):
+            call, found = "groups=<callable>", f"groups(path) returned None for {n}"
+        else:
+            what = {
+                "artist": "artist tag (artist or albumartist)",
+                "album": "artist tag (artist or albumartist) or no album tag",
+            }[groups]
+            call, found = f"groups={groups!r}", f"{n} have no {what}, or unreadable tags"
+        warnings.warn(
+            f"load_audio_folder({call}) in {os.fspath(root)!r}: {found}: "
+            f"{_listing(untagged)}; those files are their own group (as with groups='file'), "
+            "so grouped cross-validation cannot keep them with the other tracks of their "
+            "artist: tag them, or pass groups=a function of the path",
+            UserWarning,
+            stacklevel=3,
+        )
+    return values
+
+
+def _read_tags(path):
+    """``{"artist", "albumartist", "album"}`` of one file: the first value of each, or None.
+
+    Any failure to read the tags (not a format mutagen knows, a damaged
+    header, an unreadable file) gives None for all three.
+    """
+    import mutagen  # here: importing sk_genre.datasets does not need it
+
+    tags = dict.fromkeys(_TAG_FRAMES)
+    try:
+        audio = mutagen.File(path, easy=True)
+        found = None if audio is None else audio.tags
+        if found is None:
+            return tags
+        for key in tags:
+            tags[key] = _first_value(found, key)
+    except Exception:  # noqa: BLE001 - tags are optional: never an error of the load
+        return dict.fromkeys(_TAG_FRAMES)
+    return tags
+
+
+def _first_value(tags, key):
+    """The first non-empty text of tag ``key`` in mutagen's ``tags``, stripped; or None."""
+    import mutagen.asf
+    import mutagen.id3
+
+    if isinstance(tags, mutagen.id3.ID3):  # WAV, AIFF: ID3 frames, not easy keys
+        values = [text for frame in tags.getall(_TAG_FRAMES[key]) for text in frame.text]
+    elif isinstance(tags, mutagen.asf.ASFTags):  # WMA
+        values = tags.get(_ASF_KEYS[key], [])
+    else:  # the easy interfaces (ID3 in MP3, Vorbis comments, MP4), APEv2: lists of text
+        try:
+            values = tags[key]
+        except (KeyError, ValueError):
+            return None
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        values = [values]
+    for value in values:
+        text = str(value).split("\0")[0].strip()  # APEv2 joins several values with NUL
+        if text:
+            return text
+    return None
 
 
 def _piece_like(relative):

@@ -47,9 +47,14 @@ class FaultFilteredSplit(BaseCrossValidator):
     UserWarning
         From ``split``: the rows cover only part of the split's 443 training
         and 197 validation tracks (a folder such as gtzan-mini, or a subset),
-        naming the genres with validation tracks but no training track when
-        ``y`` is given. The score then rests on few tracks and is not the
-        published split's.
+        or the training or validation side lacks a genre that the rows have
+        (``y``, else the genre of each GTZAN track id) or holds fewer than 10
+        tracks per genre on average. It says how many of the rows' tracks
+        each side kept and names the missing genres. The score then rests on
+        few tracks and is not the published split's; for a folder that is
+        not GTZAN, cross-validate with
+        :class:`~sklearn.model_selection.StratifiedGroupKFold` over
+        ``load_audio_folder(root, groups="artist").groups`` instead.
 
     References
     ----------
@@ -96,8 +101,9 @@ class FaultFilteredSplit(BaseCrossValidator):
         ----------
         X : array-like of shape (n_rows, ...) or sequence of paths
             Rows to split.
-        y : array-like, default=None
-            Ignored.
+        y : array-like of shape (n_rows,), default=None
+            Genre of each row; only read to name, in the warning, the genres
+            a side lacks (None: the genre in each GTZAN track id).
         groups : array-like of shape (n_rows,), default=None
             GTZAN track id of each row, when ``track_ids`` is None.
 
@@ -181,28 +187,58 @@ def _is_bundled_table(X):
     return bool(np.allclose(values, table, rtol=1e-6, atol=0.0))
 
 
+#: Fewer training or test tracks per genre than this, on average, make the split warn.
+_MIN_TRACKS_PER_GENRE = 10
+
+
 def _warn_partial_coverage(ids, fold, y):
-    """Warn when the rows cover only part of the split's 443 + 197 tracks."""
+    """Warn when the rows cover only part of the split's 443 + 197 tracks, or too little of it.
+
+    Too little: the training or the test side lacks a genre that the rows
+    have (their ``y``, else the genre in each GTZAN track id), or holds fewer
+    than :data:`_MIN_TRACKS_PER_GENRE` tracks per genre on average.
+    """
     from ..datasets import gtzan_track_id, load_gtzan_features
 
     gtzan = load_gtzan_features()
     listed = {side: int(np.sum(gtzan.split == side)) for side in ("train", "valid")}
     tracks = np.array([gtzan_track_id(i) for i in ids], dtype=object)
     covered = {side: len(set(tracks[fold == side])) for side in listed}
-    if covered == listed:
+    genres = (
+        np.array([t.split(".")[0] for t in tracks], dtype=object) if y is None else np.asarray(y)
+    )
+    every = set(genres)
+    missing = {side: sorted(every - set(genres[fold == side]), key=str) for side in listed}
+    few = [side for side in listed if covered[side] < _MIN_TRACKS_PER_GENRE * len(every)]
+    if covered == listed and not few and not any(missing.values()):
         return
-    message = (
+    n_tracks = len(set(tracks))
+    left_out = n_tracks - covered["train"] - covered["valid"]
+    kept = (
+        f"the fault-filtered split kept {covered['train']} of the input's {n_tracks} tracks "
+        f"({len(every)} genres) for training and {covered['valid']} for testing"
+        + (f", leaving out {left_out} that are in neither of its lists" if left_out else "")
+    )
+    coverage = (
         f"the rows cover {covered['train']} of the fault-filtered split's {listed['train']} "
         f"training tracks and {covered['valid']} of its {listed['valid']} validation tracks"
     )
-    if y is not None:
-        y = np.asarray(y)
-        missing = sorted(set(y[fold == "valid"]) - set(y[fold == "train"]), key=str)
-        if missing:
-            message += f"; no training track of genre {', '.join(map(str, missing))}"
+    names = {"train": "training", "valid": "validation"}
+    lacks = "".join(
+        f"; fewer than {_MIN_TRACKS_PER_GENRE} {names[side]} tracks per genre on average"
+        for side in few
+    )
+    lacks += "".join(  # the training side last: "...genre classical, disco: the score"
+        f"; no {names[side]} track of genre {', '.join(map(str, missing[side]))}"
+        for side in ("valid", "train")
+        if missing[side]
+    )
     warnings.warn(
-        message + ": the score rests on these tracks only and is not the published "
-        "split's (Kereliuk et al. 2015)",
+        f"{kept}; {coverage}{lacks}: the score rests on these tracks only and is not the "
+        "published split's (Kereliuk et al. 2015). For a folder of your own music, use "
+        "StratifiedGroupKFold with artist groups: "
+        "load_audio_folder(root, groups='artist').groups as groups= (for GTZAN tracks, "
+        "BlockedGenreKFold stands in for artists)",
         UserWarning,
         stacklevel=3,
     )
