@@ -1,10 +1,11 @@
 """mkdocs hook: turn the Sphinx roles of sk_genre's numpydoc docstrings into links.
 
-The docstrings follow scikit-learn's house style (``:class:`~sk_genre.MFCCTransformer```,
-``.. [1]`` references), which mkdocstrings' numpy parser leaves as text. After each page is
-rendered, every role becomes an *optional* mkdocs-autorefs cross-reference: a link when the
-object is documented on the site, plain code otherwise (sklearn, librosa, keras ...). Names
-without a module (``:func:`load_audio```) are looked up among sk_genre's public names.
+The docstrings follow scikit-learn's house style (``:class:`~sk_genre.MFCCTransformer```),
+which mkdocstrings' numpy parser leaves as text (``.. [1]`` references and reST tables are
+converted before rendering, by ``griffe_numpydoc.py``). After each page is rendered, every
+role becomes an *optional* mkdocs-autorefs cross-reference: a link when the object is
+documented on the site, plain code otherwise (sklearn, librosa, keras ...). Names without a
+module (``:func:`load_audio```) are looked up among sk_genre's public names.
 """
 
 import importlib
@@ -14,7 +15,6 @@ _ROLE = re.compile(
     r":(?:py:)?(?:class|func|meth|attr|mod|data|obj|exc|const):"
     r"<code>(?P<tilde>~?)(?P<target>[\w.]+?)(?P<call>\(\))?</code>"
 )
-_REFERENCE = re.compile(r"<p>\.\. \[(\d+)\] ")
 
 # where the API pages document each public name (docs/api/*.md)
 _TOP_LEVEL = ("make_pipeline", "MFCCTransformer", "SpectralFeatureUnion", "MelChunker")
@@ -65,5 +65,4 @@ def _link(match):
 
 
 def on_page_content(html, page, **kwargs):
-    html = _ROLE.sub(_link, html)
-    return _REFERENCE.sub(r"<p>[\1] ", html)
+    return _ROLE.sub(_link, html)
