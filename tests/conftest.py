@@ -99,5 +99,10 @@ def trained_model(gtzan_mini, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "gtzan-mini.joblib"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # manifest.csv is skipped
-        assert main(["train", str(gtzan_mini.root), "-o", str(path), "--random-state", "0"]) == 0
+        assert (
+            main(
+                ["train", str(gtzan_mini.root), "-o", str(path), "--random-state", "0", "--cv", "0"]
+            )
+            == 0
+        )
     return path

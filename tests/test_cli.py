@@ -92,10 +92,16 @@ def test_evaluate_prints_report_and_confusion_matrix(trained_model, gtzan_mini, 
     assert main(["evaluate", str(trained_model), str(gtzan_mini.root)]) == 0
     out = capsys.readouterr().out
     assert "59 tracks" in out and "accuracy" in out and "confusion matrix" in out
-    rows = [line.split() for line in out.split("confusion matrix")[1].splitlines()]
+    lines = out.split("confusion matrix")[1].splitlines()
+    rows = [line.split() for line in lines]
     matrix = [r for r in rows if len(r) == 11 and r[0] in set(gtzan_mini.target)]
     assert [r[0] for r in matrix] == sorted(set(gtzan_mini.target))
     assert sum(int(n) for r in matrix for n in r[1:]) == 59
+    # the header names every genre in full ("classical", not "classi"), over its column
+    header = lines[1]
+    assert header.split() == sorted(set(gtzan_mini.target))
+    for line in lines[2:12]:
+        assert len(line) == len(header)  # counts right-aligned under the names
 
 
 @pytest.mark.real_data
@@ -170,6 +176,46 @@ def test_train_refuses_n_mfcc_without_mfcc_features(features, gtzan_mini, tmp_pa
     assert status == 2
     assert "--n-mfcc applies to the MFCC features" in capsys.readouterr().err
     assert not out.exists()
+
+
+#: Libraries that ``sk-genre --help`` should not need to import.
+HEAVY = ("keras", "jax", "torch", "tensorflow", "librosa", "sklearn", "scipy", "pandas")
+
+
+def _heavy_imports(*args):
+    """The :data:`HEAVY` top-level modules that ``python -X importtime ARGS`` imports."""
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *args], capture_output=True, text=True
+    )
+    names = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return done, sorted(names & set(HEAVY))
+
+
+def test_help_imports_no_heavy_library():
+    """``sk-genre --help`` (and ``COMMAND --help``) builds the parser without the libraries.
+
+    The command line imports NumPy, scikit-learn, librosa and Keras inside its
+    subcommands only, and ``import sk_genre`` (the package's ``__init__``, which
+    Python runs before ``sk_genre.cli``) imports its public names lazily.
+    """
+    done, by_help = _heavy_imports("-m", "sk_genre", "train", "--help")
+    assert done.returncode == 0 and "--groups" in done.stdout, done.stderr
+    assert by_help == [], by_help
+    _, by_package = _heavy_imports("-c", "import sk_genre")
+    assert by_package == [], by_package
+
+
+def test_cli_model_names_are_the_pipeline_s():
+    """The parser's copy of MODELS (no scikit-learn import for --help) is the real one."""
+    from sk_genre import cli, pipeline
+
+    assert cli.MODELS == pipeline.MODELS
 
 
 def test_python_dash_m_runs_the_command_line():

@@ -46,8 +46,12 @@ def sk_genre(*args, timeout=300, **kwargs):
 
 
 def error_lines(result):
-    """The stderr lines written by sk-genre itself (not a library's log)."""
-    return [line for line in result.stderr.splitlines() if line.startswith("sk-genre:")]
+    """The error lines written by sk-genre itself (not its warnings, not a library's log)."""
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("sk-genre:") and not line.startswith("sk-genre: warning: ")
+    ]
 
 
 def assert_one_line_error(result, *fragments, status=EXIT_USAGE):
@@ -85,16 +89,26 @@ def tiny_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny_model(tiny_data):
-    """`sk-genre train` on the tiny folder: the CompletedProcess and the model's path."""
+    """`sk-genre train` on the tiny folder: the CompletedProcess and the model's path.
+
+    No grouped CV (``--cv 0``): these tests are about inputs and outputs, and
+    tests/test_cli_train.py tests the CV.
+    """
     model = tiny_data.parent / "models" / "tiny.joblib"  # the folder is created
-    result = sk_genre("train", tiny_data, "-o", model, "--epochs", 1)
+    result = sk_genre("train", tiny_data, "-o", model, "--epochs", 1, "--cv", 0)
     assert result.returncode == EXIT_OK, result.stderr
     return result, model
 
 
 def test_train_saves_after_the_fit_with_results_on_stdout_only(tiny_model):
     result, model = tiny_model
-    assert result.stdout == f"saved the pipeline fitted on 4 track(s) to {model}\n"
+    saved, accuracy = result.stdout.splitlines()
+    assert saved == f"saved the pipeline fitted on 4 track(s) to {model}"
+    assert re.fullmatch(
+        r"training accuracy [01]\.\d\d \(on the tracks it learned\); no cross-validation "
+        r"\(--cv 0\)",
+        accuracy,
+    ), accuracy
     assert "4 audio file(s) found in 2 genres: blues, metal" in result.stderr
     # the rename keeps the mode a plain open() gives, not mkstemp's private 0o600
     umask = os.umask(0)
@@ -147,7 +161,9 @@ def test_train_on_a_full_disk_keeps_the_old_model(tiny_data, tiny_model, tmp_pat
     _, model = tiny_model
     old = tmp_path / "old.joblib"
     old.write_bytes(model.read_bytes())  # ~200 kB: the new pickle cannot be written
-    result = sk_genre("train", tiny_data, "-o", old, "--epochs", 1, preexec_fn=_limit_file_size)
+    result = sk_genre(
+        "train", tiny_data, "-o", old, "--epochs", 1, "--cv", 0, preexec_fn=_limit_file_size
+    )
     assert_one_line_error(result, f"cannot write the model to {str(old)!r}", "File too large")
     assert old.read_bytes() == model.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.joblib"]  # no partial file
@@ -158,11 +174,14 @@ def test_train_interrupted_exits_130_and_keeps_the_old_model(tiny_data, tiny_mod
     _, model = tiny_model
     old = tmp_path / "old.joblib"
     old.write_bytes(model.read_bytes())
+    temp = tmp_path / "tmp"  # where the run's temporary feature cache goes
+    temp.mkdir()
     proc = subprocess.Popen(
         [*CLI, "train", str(tiny_data), "-o", str(old), "--epochs", "200"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
     )
     line = proc.stderr.readline()  # "training ... found ..." comes before the fit
     assert line.startswith("training"), line
@@ -173,7 +192,8 @@ def test_train_interrupted_exits_130_and_keeps_the_old_model(tiny_data, tiny_mod
     assert "Traceback" not in err and "sk-genre: interrupted" in err, err
     assert out == ""
     assert old.read_bytes() == model.read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.joblib"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.joblib", "tmp"]
+    assert list(temp.iterdir()) == []  # the feature cache is removed too
 
 
 def test_demo_and_evaluate_check_their_outputs_first(tiny_model, tiny_data, tmp_path):
@@ -193,12 +213,14 @@ def test_demo_and_evaluate_check_their_outputs_first(tiny_model, tiny_data, tmp_
 def _bad_models(folder, model, wav):
     (folder / "empty.joblib").write_bytes(b"")
     (folder / "notes.joblib").write_text("not a model\n")
+    (folder / "model.keras").write_bytes(b"PK\x03\x04" + bytes(60))
     (folder / "truncated.joblib").write_bytes(model.read_bytes()[:5000])
     (folder / "a_dir.joblib").mkdir()
     return {
         "audio": (wav, "it is an audio file, not a pickle"),
         "empty": (folder / "empty.joblib", "the file is empty (0 bytes)"),
-        "text": (folder / "notes.joblib", "it is not a pickle"),
+        "text": (folder / "notes.joblib", "it is a text file (it starts with 'not a model')"),
+        "zip": (folder / "model.keras", "it is a zip archive (a Keras .keras file?), not a pickle"),
         "truncated": (folder / "truncated.joblib", "cannot be unpickled"),
         "directory": (folder / "a_dir.joblib", "it is a directory"),
         "missing": (folder / "missing.joblib", "MODEL must be an existing file"),
@@ -210,7 +232,8 @@ def _bad_models(folder, model, wav):
     [
         "audio",
         "empty",
-        pytest.param("text", marks=pytest.mark.slow),
+        "text",
+        pytest.param("zip", marks=pytest.mark.slow),
         "truncated",
         pytest.param("directory", marks=pytest.mark.slow),
         "missing",

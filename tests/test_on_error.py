@@ -222,7 +222,9 @@ def test_grid_search_over_20_files_with_3_corrupt_completes(tmp_path):
 def test_cli_train_keeps_going_and_exits_non_zero(tmp_path, capsys):
     root = _folder(tmp_path / "data", bad={("jazz", 0), ("rock", 3)})
     model = tmp_path / "model.joblib"
-    status = main(["train", str(root), "-o", str(model), "--epochs", "2", "--random-state", "0"])
+    status = main(
+        ["train", str(root), "-o", str(model), "--epochs", "2", "--random-state", "0", "--cv", "0"]
+    )
     out, err = capsys.readouterr()
     assert status == 1 and model.is_file()
     for name in ("jazz.00000.wav", "rock.00003.wav"):
@@ -237,7 +239,7 @@ def test_cli_train_keeps_going_and_exits_non_zero(tmp_path, capsys):
 def test_cli_evaluate_counts_unreadable_files(tmp_path, capsys):
     root = _folder(tmp_path / "data")
     model = tmp_path / "model.joblib"
-    assert main(["train", str(root), "-o", str(model), "--epochs", "2"]) == 0
+    assert main(["train", str(root), "-o", str(model), "--epochs", "2", "--cv", "0"]) == 0
     (root / "rock" / "rock.00002.wav").write_bytes(b"")
     capsys.readouterr()
     status = main(["evaluate", str(model), str(root)])

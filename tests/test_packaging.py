@@ -71,6 +71,16 @@ def test_version_is_a_release_string():
     assert len(parts) == 3 and all(p.isdigit() for p in parts), sk_genre.__version__
 
 
+def test_install_docs_name_the_wheel_that_build_makes():
+    """The documented install path is the one tested below (wheel into a fresh venv)."""
+    wheel = f"dist/sk_genre-{sk_genre.__version__}-py3-none-any.whl"
+    for page in (REPO / "README.md", REPO / "docs" / "getting-started.md"):
+        text = page.read_text()
+        assert f"pip install {wheel}" in text, page
+        assert "python -m build --wheel" in text, page
+        assert "not on the Python Package Index yet" in text, page
+
+
 def test_wheel_and_sdist_hold_the_package_data(dist):
     with zipfile.ZipFile(dist["wheel"]) as wheel:
         names = set(wheel.namelist())

@@ -114,7 +114,18 @@ def cli_model(tmp_path_factory):
         (root / "audio" / genre).mkdir(parents=True, exist_ok=True)
         paths.append(str(write_audio(root / "audio" / genre / f"{genre}.{k:05d}.wav", clip)))
     model = root / "model.joblib"
-    argv = ["train", str(root / "audio"), "-o", str(model), "--epochs", "2", "--n-mfcc", "13"]
+    argv = [
+        "train",
+        str(root / "audio"),
+        "-o",
+        str(model),
+        "--epochs",
+        "2",
+        "--n-mfcc",
+        "13",
+        "--cv",
+        "0",
+    ]
     assert main(argv) == 0
     return model, paths
 

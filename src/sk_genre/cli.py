@@ -1,4 +1,9 @@
-"""The ``sk-genre`` command line: demo, train, evaluate, predict, tag, segment."""
+"""The ``sk-genre`` command line: demo, train, evaluate, predict, tag, segment.
+
+Imports stay light at module level (standard library and sk_genre's own small
+modules): NumPy, tqdm, scikit-learn, librosa and Keras are imported inside the
+subcommand that needs them, so ``sk-genre --help`` does not pay for them.
+"""
 
 import argparse
 import contextlib
@@ -6,21 +11,31 @@ import os
 import re
 import signal
 import sys
+import textwrap
 import threading
 import time
 import traceback
 import warnings
 from pathlib import Path
 
-import numpy as np
-from tqdm.auto import tqdm
-
-from . import __version__
 from ._atomic import atomic_path, check_output_path
+from ._version import __version__
 from .exceptions import AudioDecodeError
-from .pipeline import MODELS, make_pipeline
 
 __all__ = ["main"]
+
+#: ``sk_genre.pipeline.MODELS``, spelled out so that building the parser (``--help``)
+#: imports no scikit-learn; tests/test_cli.py checks the two are equal.
+MODELS = (
+    "baseline",
+    "regularized",
+    "dnn",
+    "dnn_threshold",
+    "cnn",
+    "logistic",
+    "linear_svc",
+    "zero_shot",
+)
 
 #: Exit status: everything went well.
 EXIT_OK = 0
@@ -46,6 +61,18 @@ TRUST_NOTE = (
 
 #: First bytes of the audio formats sk_genre reads, to tell an audio file given as MODEL.
 _AUDIO_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"ID3", b"FORM", b".snd")
+#: First bytes of other files that are given as MODEL by mistake, and what each one is.
+_OTHER_MAGIC = (
+    (b"PK\x03\x04", "a zip archive (a Keras .keras file?)"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (a Keras .h5 file?)"),
+    (b"\x93NUMPY", "a NumPy .npy file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x7fELF", "an executable (ELF)"),
+    (b"SQLite format 3", "an SQLite database"),
+)
 #: First bytes of a joblib file: a pickle (protocol 2+) or joblib's compressed containers
 #: (zlib, gzip, bz2, xz, lzma, lz4, joblib's old "ZF").
 _MODEL_MAGIC = (
@@ -62,6 +89,8 @@ _MODEL_MAGIC = (
 
 def _eprint(*lines):
     """Write lines to stderr without breaking a progress bar that is being drawn there."""
+    from tqdm.auto import tqdm
+
     for line in lines:
         tqdm.write(line, file=sys.stderr)
 
@@ -80,6 +109,7 @@ def _demo(args):
 
     from .datasets import load_gtzan_features
     from .evaluation import FaultFilteredSplit, compare_splits
+    from .pipeline import make_pipeline
 
     if args.save:
         check_output_path(args.save)  # before a minute of training
@@ -241,49 +271,254 @@ def _save_audio_model(table_model, n_tracks, path):
     )
 
 
-def _train(args):
+#: ``sk-genre train --groups``: how the grouped-CV line names the groups, and what its
+#: estimate is for.
+_GROUP_WORDS = {
+    "artist": ("artist", "what to expect on new artists"),
+    "album": ("album", "what to expect on new albums"),
+    "file": ("file", "what to expect on new tracks, by artists it may have heard"),
+}
+#: ``sk-genre train`` warns about a genre with fewer tracks or groups than these.
+SMALL_GENRE_TRACKS = 10
+SMALL_GENRE_GROUPS = 3
+
+
+@contextlib.contextmanager
+def _held_warnings():
+    """Hold the warnings of the ``with`` body; yield a function that prints them.
+
+    So ``train`` prints what :func:`~sk_genre.datasets.load_audio_folder`
+    warned about after its ``training ...`` line, and not at all when the
+    output path is refused. If the body raises, the held warnings are printed
+    first (they may say why it failed, e.g. files skipped); after the body they
+    are held until the yielded function is called.
+    """
+    with warnings.catch_warnings(record=True) as held:
+
+        def emit():
+            for w in held:
+                _show_warning(w.message, w.category, w.filename, w.lineno)
+            held.clear()
+
+        try:
+            yield emit
+        except BaseException:
+            emit()
+            raise
+
+
+def _info(args, *lines):
+    """Print info lines on stderr unless ``--quiet``."""
+    if args.verbose:
+        _eprint(*lines)
+
+
+def _check_train_args(args):
+    """Raise ValueError for option values ``sk-genre train`` cannot use."""
+    if args.cv < 0 or args.cv == 1:
+        raise ValueError(f"--cv must be 0 (no cross-validation) or at least 2; got {args.cv}")
+    if args.n_jobs is not None and args.n_jobs == 0:
+        raise ValueError("--n-jobs must not be 0; got 0 (use 1 for no parallelism, -1 for all)")
+    if args.memory is not None and os.path.exists(args.memory) and not os.path.isdir(args.memory):
+        raise ValueError(f"--memory must be a folder; got the file {args.memory!r}")
+
+
+def _untagged(args, tracks):
+    """Boolean mask: which of ``tracks`` kept their ``"file"`` group for want of a tag."""
+    import numpy as np
+
+    if args.groups == "file":
+        return np.zeros(len(tracks.paths), dtype=bool)
     from .datasets import load_audio_folder
 
-    tracks = load_audio_folder(args.data_dir, on_error="skip")
-    # before the long fit: a bad -o fails now, and never overwrites a track it trains on
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the first listing warned about the same files
+        files = load_audio_folder(args.data_dir, groups="file", on_error="skip")
+    own = dict(zip(files.paths, files.groups, strict=True))
+    return np.array(
+        [own.get(p) == g for p, g in zip(tracks.paths, tracks.groups, strict=True)], dtype=bool
+    )
+
+
+def _group_words(args, n_untagged, n_tracks):
+    """What the groups are (``"artist"``, ...) and what the grouped-CV estimate is for."""
+    word, meaning = _GROUP_WORDS[args.groups]
+    if n_untagged and n_untagged == n_tracks:  # no file had the tag: each is its own group
+        return "file", f"no {args.groups} tags, so {_GROUP_WORDS['file'][1]}"
+    if n_untagged:
+        meaning += f"; {n_untagged} untagged track(s) are their own group"
+    return word, meaning
+
+
+def _warn_small_data(args, target, groups, word):
+    """Warn (stderr) about genres with too few tracks or groups for a reliable estimate."""
+    small = []
+    for genre in sorted(set(target)):
+        mine = target == genre
+        n_tracks, n_groups = int(mine.sum()), len(set(groups[mine]))
+        if n_tracks < SMALL_GENRE_TRACKS or n_groups < SMALL_GENRE_GROUPS:
+            small.append(f"{genre} ({n_tracks} tracks, {n_groups} {word} groups)")
+    if not small:
+        return
+    what = (
+        "the grouped CV accuracy is unreliable (few held-out tracks per genre: it can "
+        "change a lot with --random-state)"
+        if args.cv
+        else "a model trained on so few tracks is unreliable"
+    )
+    warnings.warn(
+        f"little data: {len(small)} of {len(set(target))} genre(s) have fewer than "
+        f"{SMALL_GENRE_TRACKS} tracks or fewer than {SMALL_GENRE_GROUPS} {word} "
+        f"groups: {', '.join(small)}; {what}",
+        UserWarning,
+        stacklevel=2,
+    )
+
+
+def _grouped_cv(args, pipe, X, y, groups, n_untagged):
+    """Grouped cross-validation accuracy of an unfitted ``clone`` of ``pipe``: one line.
+
+    ``StratifiedGroupKFold`` over ``groups`` (``--cv`` folds, fewer when there
+    are fewer groups, as the line says); the features come from the
+    pipeline's per-clip cache. Folds whose fit fails are left out and
+    counted; when all fail, the line says so with the last line of the error
+    (the model fitted on every track is saved all the same).
+    """
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.exceptions import FitFailedWarning
+    from sklearn.model_selection import StratifiedGroupKFold, cross_val_score
+
+    word, meaning = _group_words(args, n_untagged, len(y))
+    n_groups = len(set(groups))
+    if n_groups < 2 or len(y) < 2:
+        return f"no grouped CV: only {n_groups} {word} group (--groups file splits by file)"
+    # each fold holds out at least one group, and StratifiedGroupKFold needs a genre with
+    # at least as many tracks as folds
+    largest = max(np.unique(y, return_counts=True)[1])
+    if largest < 2:
+        return "no grouped CV: every genre has only 1 track"
+    n_splits = min(args.cv, n_groups, largest)
+    if n_splits == args.cv:
+        reduced = ""
+    elif n_splits == n_groups:
+        reduced = f"; {n_splits} folds, not {args.cv}: only {n_groups} groups"
+    else:
+        reduced = f"; {n_splits} folds, not {args.cv}: the largest genre has {largest} tracks"
+    _info(
+        args,
+        f"cross-validating: {n_splits} more fits, each holding out 1/{n_splits} of the "
+        f"{n_groups} {word} groups",
+    )
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=args.random_state)
+    try:
+        with warnings.catch_warnings(record=True) as held:
+            warnings.simplefilter("always", FitFailedWarning)
+            # the small-data warning has said it: sklearn's "least populated class" adds nothing
+            warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+            scores = cross_val_score(clone(pipe), X, y, groups=groups, cv=cv, error_score=np.nan)
+    except ValueError as exc:  # scikit-learn raises when every fold's fit failed
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        return f"grouped {n_splits}-fold CV failed: {lines[-1] if lines else 'no fold was fitted'}"
+    shown = set()
+    for w in held:  # each once, not once per fold
+        if not issubclass(w.category, FitFailedWarning) and str(w.message) not in shown:
+            shown.add(str(w.message))
+            _show_warning(w.message, w.category, w.filename, w.lineno)
+    done = scores[np.isfinite(scores)]
+    if not len(done):
+        return f"grouped {n_splits}-fold CV failed: no fold gave a score"
+    failed = (
+        f"; {len(scores) - len(done)} fold(s) could not be fitted"
+        if len(done) < len(scores)
+        else ""
+    )
+    return (
+        f"grouped {n_splits}-fold CV accuracy {done.mean():.2f} ± {done.std():.2f} "
+        f"({word} groups held out: {meaning}{reduced}{failed})"
+    )
+
+
+def _train(args):
+    import tempfile
+
+    import numpy as np
+
+    from .datasets import load_audio_folder
+    from .pipeline import make_pipeline
+
+    _check_train_args(args)
+    with _held_warnings() as loader_warnings:
+        tracks = load_audio_folder(args.data_dir, groups=args.groups, on_error="skip")
+    # before the long fit: a bad -o fails now (one error line, without the loader's
+    # warnings), and never overwrites a track it trains on
     check_output_path(args.output, inputs=[*tracks.paths, *tracks.errors])
-    _report_errors(tracks.errors)
+    untagged = _untagged(args, tracks)
     features = args.features or ("mel" if args.model == "cnn" else "mfcc")
-    pipe = make_pipeline(
-        features=features,
-        model=args.model,
-        n_jobs=args.n_jobs,
-        random_state=args.random_state,
-        verbose=1,  # progress on the terminal (the library's default is silent, as sklearn's)
-        on_error="skip",  # train on the readable files; the others are listed below
-    )
-    if args.n_mfcc is not None:
-        if features != "mfcc":
-            raise ValueError(
-                f"--n-mfcc applies to the MFCC features; got --features {features} "
-                f"(--model {args.model or 'baseline'})"
-            )
-        pipe.set_params(features__n_mfcc=args.n_mfcc)
-    if args.epochs is not None:
-        if "epochs" not in pipe.steps[-1][1].get_params():
-            raise ValueError(
-                f"--epochs applies to the networks; got model {type(pipe.steps[-1][1]).__name__}"
-            )
-        pipe.set_params(model__epochs=args.epochs)
-    model_name = args.model or type(pipe.steps[-1][1]).__name__
-    n_files = len(tracks.paths) + len(tracks.errors)
-    # how many decode is known only after the feature step: say what was found
-    _eprint(
-        f"training '{model_name}' on {features} features: {len(tracks.paths)} audio file(s) "
-        f"found in {len(tracks.target_names)} genres: {', '.join(tracks.target_names)}"
-    )
-    pipe.fit(tracks.paths, tracks.target)
-    skipped = {tracks.paths[i]: error for i, error in pipe.errors_.items()}
-    _report_errors(skipped)
-    pipe.set_params(features__on_error="raise")  # the saved model reports bad files itself
-    _save_model(pipe, args.output)
-    n_trained = len(tracks.paths) - len(skipped)
-    print(f"saved the pipeline fitted on {n_trained} track(s) to {args.output}")
+    with contextlib.ExitStack() as stack:
+        if args.memory is None:  # a cache for this run: the CV reuses the fit's features
+            memory = stack.enter_context(tempfile.TemporaryDirectory(prefix="sk-genre-"))
+        else:
+            memory = os.path.abspath(os.path.expanduser(args.memory))
+        pipe = make_pipeline(
+            features=features,
+            model=args.model,
+            n_jobs=args.n_jobs,
+            memory=memory,
+            random_state=args.random_state,
+            # progress on the terminal (the library's default is silent, as sklearn's)
+            verbose=int(args.verbose),
+            on_error="skip",  # train on the readable files; the others are listed below
+        )
+        network = pipe.steps[-1][1]
+        params = network.get_params()
+        if args.verbose and "epochs" in params and params.get("verbose") == 0:
+            pipe.set_params(model__verbose=1)  # a network's epoch bar (not sklearn's logs)
+        if args.n_mfcc is not None:
+            if features != "mfcc":
+                raise ValueError(
+                    f"--n-mfcc applies to the MFCC features; got --features {features} "
+                    f"(--model {args.model or 'baseline'})"
+                )
+            pipe.set_params(features__n_mfcc=args.n_mfcc)
+        if args.epochs is not None:
+            if "epochs" not in params:
+                raise ValueError(
+                    f"--epochs applies to the networks; got model {type(network).__name__}"
+                )
+            pipe.set_params(model__epochs=args.epochs)
+        model_name = args.model or type(network).__name__
+        n_files = len(tracks.paths) + len(tracks.errors)
+        # how many decode is known only after the feature step: say what was found
+        _info(
+            args,
+            f"training '{model_name}' on {features} features: {len(tracks.paths)} audio "
+            f"file(s) found in {len(tracks.target_names)} genres: "
+            f"{', '.join(tracks.target_names)}",
+        )
+        loader_warnings()
+        _report_errors(tracks.errors)
+        word = _group_words(args, untagged.sum(), len(tracks.paths))[0]
+        _warn_small_data(args, tracks.target, tracks.groups, word)
+        pipe.fit(tracks.paths, tracks.target)
+        skipped = {tracks.paths[i]: error for i, error in pipe.errors_.items()}
+        _report_errors(skipped)
+        kept = np.array([i for i in range(len(tracks.paths)) if i not in pipe.errors_], dtype=int)
+        X = [tracks.paths[i] for i in kept]
+        y, groups = tracks.target[kept], tracks.groups[kept]
+        training = pipe.score(X, y)
+        if args.cv:
+            cv_line = _grouped_cv(args, pipe, X, y, groups, untagged[kept].sum())
+        else:
+            cv_line = None
+        # the saved model reports bad files itself, and keeps no path of this run's cache
+        pipe.set_params(
+            features__on_error="raise", features__memory=None if args.memory is None else memory
+        )
+        _save_model(pipe, args.output)
+    print(f"saved the pipeline fitted on {len(kept)} track(s) to {args.output}")
+    accuracy = f"training accuracy {training:.2f} (on the tracks it learned)"
+    print(f"{accuracy}; {cv_line}" if cv_line else f"{accuracy}; no cross-validation (--cv 0)")
     failed = len(tracks.errors) + len(skipped)
     if failed:
         _eprint(f"sk-genre: {failed} of {n_files} file(s) could not be read; trained on the others")
@@ -312,6 +547,24 @@ def _not_a_model(path, why):
     )
 
 
+def _file_kind(head):
+    """What a file that is no pickle looks like, from its first bytes ``head``."""
+    for magic, kind in _OTHER_MAGIC:
+        if head.startswith(magic):
+            return kind
+    return _text_kind(head) or f"a binary file starting with the bytes {head[:8].hex(' ')}"
+
+
+def _text_kind(head):
+    """``"a text file (it starts with '...')"`` if ``head`` reads as text, else None."""
+    text = head.decode("utf-8", errors="ignore")  # a cut multi-byte character is dropped
+    if text and len(text) >= len(head) - 3 and all(c.isprintable() or c in "\t\r\n" for c in text):
+        first = text.strip().splitlines()[0] if text.strip() else ""
+        shown = first if len(first) <= 30 else first[:30] + "..."
+        return f"a text file (it starts with {shown!r})" if shown else "a text file (blank)"
+    return None
+
+
 def _load_model(path):
     """Load a model saved by ``sk-genre train``; refuse clearly what is not one.
 
@@ -335,7 +588,7 @@ def _load_model(path):
     if path.is_dir():
         raise _not_a_model(path, "it is a directory")
     with path.open("rb") as f:  # PermissionError: one line from main
-        head = f.read(12)
+        head = f.read(64)
     if not head:
         raise _not_a_model(path, "the file is empty (0 bytes)")
     if (
@@ -345,10 +598,13 @@ def _load_model(path):
     ):
         raise _not_a_model(path, "it is an audio file, not a pickle")
     if not head.startswith(_MODEL_MAGIC):
-        raise _not_a_model(path, "it is not a pickle")
+        raise _not_a_model(path, f"it is {_file_kind(head)}, not a pickle")
     try:
         model = joblib.load(path)
     except Exception as exc:  # truncated, another program's pickle, a missing module ...
+        text = _text_kind(head)  # "x...", "ZF...": text that starts like a compressed file
+        if text is not None:
+            raise _not_a_model(path, f"it is {text}, not a pickle") from exc
         why = "the file is truncated" if isinstance(exc, EOFError) else _reason(exc)
         raise _not_a_model(path, f"cannot be unpickled: {why}") from exc
     if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
@@ -402,6 +658,8 @@ def _predict_files(model, features, paths):
     :class:`~sk_genre.GenrePipeline`'s prior). Without one, the batch goes to
     ``model.predict_proba`` as it is.
     """
+    import numpy as np
+
     if features is None:
         return np.asarray(model.predict_proba(paths)), {}
     for name in ("kept_indices_", "errors_"):  # left by the previous batch
@@ -527,7 +785,10 @@ def _emit(stream, text):
     """Write ``text`` to ``stream`` now, without breaking the progress bar on stderr."""
     if not text:
         return
-    if stream is sys.stdout:  # the terminal shows stdout and stderr on one screen
+    if stream is sys.stdout:
+        from tqdm.auto import tqdm
+
+        # the terminal shows stdout and stderr on one screen
         with tqdm.external_write_mode(file=stream):
             stream.write(text)
             stream.flush()
@@ -567,6 +828,8 @@ class _ResultWriter:
         self.n_written = 0
 
     def _ranked(self, proba):
+        import numpy as np
+
         # descending; ties keep the class order, so the first is np.argmax's genre
         top = np.argsort(-np.asarray(proba), kind="stable")[: self.top_k]
         return [(self.classes[i], float(proba[i])) for i in top]
@@ -614,6 +877,8 @@ class _ResultWriter:
         """The output of one file: ``value`` is its probabilities, or its timeline."""
         import json
 
+        import numpy as np
+
         timeline = value if self.timeline else None
         proba = value.track_proba if self.timeline else value
         genre = str(value.track_genre) if self.timeline else self.classes[int(np.argmax(proba))]
@@ -656,6 +921,8 @@ class _ResultWriter:
 
 def _check_predict_args(args):
     """Raise ValueError for option values ``sk-genre predict`` cannot use."""
+    import numpy as np
+
     if args.top_k < 1:
         raise ValueError(f"--top-k must be at least 1; got {args.top_k}")
     if args.batch_size < 1:
@@ -711,6 +978,8 @@ def _timeline_each(model, paths, args, bar):
 
 
 def _predict(args):
+    from tqdm.auto import tqdm
+
     _check_predict_args(args)
     files, input_errors = _list_inputs(args.files)
     if args.output is not None:  # before any work; never one of the inputs
@@ -789,6 +1058,8 @@ def _tag(args):
 
 def _jsonable(value):
     """``value`` with NumPy scalars and arrays as Python numbers and lists (for ``json``)."""
+    import numpy as np
+
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -827,6 +1098,9 @@ _NUMBER_LIST = re.compile(r"\[\n\s*((?:-?\d+,\n\s*)*-?\d+)\n\s*\]")
 
 
 def _evaluate(args):
+    import numpy as np
+    from tqdm.auto import tqdm
+
     from .datasets import load_audio_folder
     from .evaluation import evaluate_predictions
 
@@ -947,14 +1221,46 @@ def _segment(args):
     return _status(len(result.errors), n_files)
 
 
+def _text(*paragraphs):
+    """``description=`` / ``epilog=`` text: prose wrapped to 79 columns, examples kept.
+
+    A paragraph with a line that starts with two spaces (examples) is kept as it is;
+    the others are filled (argparse's RawDescriptionHelpFormatter prints the
+    result unchanged).
+    """
+    out = []
+    for paragraph in paragraphs:
+        if any(line.startswith("  ") for line in paragraph.splitlines()):
+            out.append(paragraph)
+        else:
+            out.append(
+                textwrap.fill(paragraph, width=79, break_long_words=False, break_on_hyphens=False)
+            )
+    return "\n\n".join(out)
+
+
+#: The exit statuses, as ``sk-genre --help`` and the subcommands' epilogs say them.
+_EXIT_STATUS = (
+    "exit status: 0 all done; 1 some input files could not be read (listed on stderr), "
+    "results for the others; 2 usage error or nothing could be done (no readable input, not "
+    "a model file, output not writable, disk full); 3 internal error (a bug); 130 "
+    "interrupted."
+)
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="sk-genre",
         description="Music genre classification with scikit-learn and Keras.",
-        epilog="exit status: 0 all done; 1 some input files could not be read (listed on "
-        "stderr), results for the others; 2 usage error or nothing could be done (no readable "
-        "input, not a model file, output not writable, disk full); 3 internal error (a bug); "
-        "130 interrupted.",
+        epilog=_text(
+            "examples:\n"
+            "  sk-genre demo\n"
+            "  sk-genre train music/ -o model.joblib\n"
+            "  sk-genre predict model.joblib song.mp3 more-music/",
+            "'sk-genre COMMAND --help' describes each command.",
+            _EXIT_STATUS,
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sk-genre {__version__}")
     parser.add_argument(
@@ -964,9 +1270,23 @@ def _parser():
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser(
+    def add_parser(name, **kwargs):
+        return sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    demo = add_parser(
         "demo",
         help="train the seed DNN on the bundled GTZAN table: random vs artist-aware accuracy",
+        description=_text(
+            "Train a seed network on the bundled GTZAN feature table (1000 tracks x 57 "
+            "features; no audio needed) under random stratified k-fold cross-validation and "
+            "on the fault-filtered, artist-aware split, and print the two accuracies side by "
+            "side and the per-genre report of the valid tracks. Random splits put one "
+            "artist's tracks on both sides and look much better than the artist-aware split."
+        ),
+        epilog=_text(
+            "example (about a minute on 2 cores):\n"
+            "  sk-genre demo --save model.joblib\n  sk-genre predict model.joblib song.wav",
+        ),
     )
     demo.add_argument(
         "--model",
@@ -987,10 +1307,31 @@ def _parser():
     )
     demo.set_defaults(func=_demo)
 
-    train = sub.add_parser(
+    train = add_parser(
         "train",
         help="train a pipeline on a genre-per-folder audio tree (MFCC -> dense network, "
         "or log-mel chunks -> CNN with --model cnn)",
+        description=_text(
+            "Fit a pipeline (features -> scaler -> model) on DATA_DIR, a folder with one "
+            "sub-folder per genre, and save it to MODEL. Unreadable files are listed and left "
+            "out. Then print the training accuracy (on the tracks it learned: too good) and a "
+            "grouped cross-validation estimate: --cv folds that keep each --groups group "
+            "(artist by default, from the files' tags) on one side, so the estimate says what "
+            "to expect on artists the model has not heard. The features of each file are "
+            "computed once and cached (--memory) for the CV fits. A genre with fewer than "
+            f"{SMALL_GENRE_TRACKS} tracks or {SMALL_GENRE_GROUPS} groups is warned about: the "
+            "estimate is unreliable then."
+        ),
+        epilog=_text(
+            "examples:\n"
+            "  sk-genre train music/ -o model.joblib\n"
+            "  sk-genre train music/ -o model.joblib --groups album --cv 10\n"
+            "  sk-genre train music/ -o cnn.joblib --model cnn --memory ~/.cache/sk-genre\n"
+            "  sk-genre train music/ -o musicnn.joblib --features musicnn -q",
+            "exit status: 0 trained on every file; 1 some files could not be read (one "
+            "'PATH<TAB>error: REASON' line each on stderr), trained on the others; 2 usage "
+            "error or no file could be read (nothing saved).",
+        ),
     )
     train.add_argument("data_dir", metavar="DATA_DIR", help="folder with one sub-folder per genre")
     train.add_argument(
@@ -1020,18 +1361,75 @@ def _parser():
         "--n-mfcc",
         type=int,
         default=None,
+        metavar="N",
         help="MFCCs per frame, with the MFCC features only (20)",
     )
-    train.add_argument("--epochs", type=int, default=None, help="maximum epochs (preset's)")
-    train.add_argument("--n-jobs", type=int, default=None, help="parallel feature extraction")
-    train.add_argument("--random-state", type=int, default=0, help="seed (0)")
+    train.add_argument(
+        "--epochs", type=int, default=None, metavar="N", help="maximum epochs (preset's)"
+    )
+    train.add_argument(
+        "--n-jobs", type=int, default=None, metavar="N", help="parallel feature extraction (1)"
+    )
+    train.add_argument(
+        "--random-state", type=int, default=0, metavar="N", help="seed of the network and CV (0)"
+    )
+    train.add_argument(
+        "--groups",
+        choices=("artist", "album", "file"),
+        default="artist",
+        help="what the grouped CV keeps on one side: the artist or album tag of each file "
+        "(a file without it is its own group, with one warning), or the file (the pieces of "
+        "a song cut by 'sk-genre segment' stay together) (artist)",
+    )
+    train.add_argument(
+        "--cv",
+        type=int,
+        default=5,
+        metavar="K",
+        help="folds of the grouped cross-validation (StratifiedGroupKFold), fewer when there "
+        "are fewer groups; 0: no cross-validation (5)",
+    )
+    train.add_argument(
+        "--memory",
+        metavar="DIR",
+        default=None,
+        help="keep the per-file feature cache in DIR (joblib.Memory), for later runs; the "
+        "saved model keeps DIR as an absolute path and uses it when it predicts (default: "
+        "a temporary folder, removed at the end, not kept in the model)",
+    )
+    noise = train.add_mutually_exclusive_group()
+    noise.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbose",
+        action="store_true",
+        default=True,
+        help="progress bars (features, epochs) and info lines on stderr (default)",
+    )
+    noise.add_argument(
+        "-q",
+        "--quiet",
+        dest="verbose",
+        action="store_false",
+        help="no progress bars nor info lines: only results, warnings and errors",
+    )
     train.set_defaults(func=_train)
 
-    evaluate = sub.add_parser(
+    evaluate = add_parser(
         "evaluate",
         help="classification report and confusion matrix on an audio tree",
-        description="Predict every file of DATA_DIR with MODEL; print the classification "
-        f"report and the confusion matrix. {TRUST_NOTE}",
+        description=_text(
+            "Predict every file of DATA_DIR with MODEL; print the classification report and "
+            f"the confusion matrix. {TRUST_NOTE}"
+        ),
+        epilog=_text(
+            "examples:\n"
+            "  sk-genre evaluate model.joblib test-music/\n"
+            "  sk-genre evaluate model.joblib test-music/ --plots plots/\n"
+            "  sk-genre evaluate model.joblib test-music/ --format json -o report.json",
+            "Evaluate on tracks, and artists, the model did not train on: on its own training "
+            "folder the accuracy only says how well it fits those tracks.",
+        ),
     )
     evaluate.add_argument(
         "model",
@@ -1067,16 +1465,24 @@ def _parser():
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     evaluate.set_defaults(func=_evaluate)
 
-    predict = sub.add_parser(
+    predict = add_parser(
         "predict",
         help="genre and top probabilities of audio files and folders (table, CSV, JSON)",
-        description="Print the genre and top probabilities of each audio file; folders are "
-        "searched recursively for audio files (the extensions 'sk-genre train' reads). The "
-        "model is loaded once and the files go through it in batches; results are printed "
-        f"as each batch is ready. {TRUST_NOTE}",
-        epilog="exit status: 0 every file predicted; 1 some files could not be read (one "
-        "'PATH<TAB>error: REASON' line each on stderr), the others predicted; 2 usage error "
-        "or no file could be read (nothing written to --output).",
+        description=_text(
+            "Print the genre and top probabilities of each audio file; folders are searched "
+            "recursively for audio files (the extensions 'sk-genre train' reads). The model "
+            "is loaded once and the files go through it in batches; results are printed as "
+            f"each batch is ready. {TRUST_NOTE}"
+        ),
+        epilog=_text(
+            "examples:\n"
+            "  sk-genre predict model.joblib song.mp3 other.flac\n"
+            "  sk-genre predict model.joblib music/ --format csv -o genres.csv\n"
+            "  sk-genre predict model.joblib mix.wav --timeline --window 10",
+            "exit status: 0 every file predicted; 1 some files could not be read (one "
+            "'PATH<TAB>error: REASON' line each on stderr), the others predicted; 2 usage "
+            "error or no file could be read (nothing written to --output).",
+        ),
     )
     predict.add_argument(
         "model",
@@ -1159,12 +1565,19 @@ def _parser():
     )
     predict.set_defaults(func=_predict)
 
-    tag = sub.add_parser(
+    tag = add_parser(
         "tag",
         help="top musicnn tags of audio files (pretrained, no training)",
-        description="Print the most likely tags of each FILE from the pretrained musicnn "
-        "network (mean tag probability over its 3-s patches): MSD_musicnn's last.fm tags "
-        "(genres, eras, moods) or MTT_musicnn's MagnaTagATune tags.",
+        description=_text(
+            "Print the most likely tags of each FILE from the pretrained musicnn network "
+            "(mean tag probability over its 3-s patches): MSD_musicnn's last.fm tags (genres, "
+            "eras, moods) or MTT_musicnn's MagnaTagATune tags."
+        ),
+        epilog=_text(
+            "examples:\n"
+            "  sk-genre tag song.mp3 other.flac\n"
+            "  sk-genre tag song.mp3 --model MTT_musicnn --top-k 3",
+        ),
     )
     tag.add_argument("files", metavar="FILE", nargs="+", help="audio files")
     tag.add_argument(
@@ -1177,26 +1590,35 @@ def _parser():
     tag.add_argument("--n-jobs", type=int, default=None, help="parallel decoding")
     tag.set_defaults(func=_tag)
 
-    segment = sub.add_parser(
+    segment = add_parser(
         "segment",
         help="cut long songs into fixed-length pieces (a genre-per-folder tree or one file)",
-        description="Cut SRC (a folder with one sub-folder per genre, or one audio file) into "
-        "pieces DST/<genre>/<song>.<k>.wav (DST/<song>.<k>.wav for one file) and write "
-        "DST/segments.csv, which keeps the pieces of one song one group for grouped "
-        "cross-validation. Two songs of one folder with the same name but another extension "
-        "(song.flac, song.wav) keep the extension in their pieces' names (song.flac.000.wav). "
-        "MP3 and Ogg sources give 16-bit WAV pieces; PCM and float sources keep their sample "
-        "format. A file that cannot be read or written is reported and the others are cut.",
-        epilog="Existing files in DST: a song cut again replaces its own pieces (the old ones "
-        "listed in segments.csv are deleted), pieces of other songs are kept, so several runs "
-        "can fill one DST. A DST whose segments.csv lists pieces of another --duration or --sr "
-        "is refused unless --overwrite, which first deletes every piece segments.csv lists. "
-        "Files segments.csv does not list are never deleted (one named like a new piece is "
-        "replaced). Pieces appear whole or not at all, and segments.csv always lists the "
-        "pieces on disk, also after Ctrl-C or a full disk; DST/segments.incomplete marks a "
-        "run that did not finish: run the same command again. Exit status: 0 all cut, 1 some "
-        "files could not be (listed on stderr), 2 usage error or none could be cut, 130 "
-        "interrupted.",
+        description=_text(
+            "Cut SRC (a folder with one sub-folder per genre, or one audio file) into pieces "
+            "DST/<genre>/<song>.<k>.wav (DST/<song>.<k>.wav for one file) and write "
+            "DST/segments.csv, which keeps the pieces of one song one group for grouped "
+            "cross-validation. Two songs of one folder with the same name but another "
+            "extension (song.flac, song.wav) keep the extension in their pieces' names "
+            "(song.flac.000.wav). MP3 and Ogg sources give 16-bit WAV pieces; PCM and float "
+            "sources keep their sample format. A file that cannot be read or written is "
+            "reported and the others are cut."
+        ),
+        epilog=_text(
+            "examples:\n"
+            "  sk-genre segment songs/ pieces/ --duration 10\n"
+            "  sk-genre train pieces/ -o model.joblib --groups file",
+            "Existing files in DST: a song cut again replaces its own pieces (the old ones "
+            "listed in segments.csv are deleted), pieces of other songs are kept, so several "
+            "runs can fill one DST. A DST whose segments.csv lists pieces of another "
+            "--duration or --sr is refused unless --overwrite, which first deletes every "
+            "piece segments.csv lists. Files segments.csv does not list are never deleted "
+            "(one named like a new piece is replaced). Pieces appear whole or not at all, and "
+            "segments.csv always lists the pieces on disk, also after Ctrl-C or a full disk; "
+            "DST/segments.incomplete marks a run that did not finish: run the same command "
+            "again.",
+            "exit status: 0 all cut, 1 some files could not be (listed on stderr), 2 usage "
+            "error or none could be cut, 130 interrupted.",
+        ),
     )
     segment.add_argument("src", metavar="SRC", help="genre-per-folder audio tree or audio file")
     segment.add_argument("dst", metavar="DST", help="output folder (created)")

@@ -47,16 +47,27 @@ class GenreEvaluation:
     history: dict | None = None
 
     def __str__(self):
-        width = max(len(str(g)) for g in self.labels)
-        header = " " * width + "  " + " ".join(f"{str(g)[:6]:>6}" for g in self.labels)
-        rows = [
-            f"{str(g):<{width}}  " + " ".join(f"{n:>6d}" for n in row)
-            for g, row in zip(self.labels, self.confusion_matrix, strict=True)
+        """Accuracy, classification report and confusion matrix, as text.
+
+        The matrix's columns are as wide as their genre's full name (or the
+        largest count), so no name is cut.
+        """
+        names = [str(g) for g in self.labels]
+        counts = [[str(int(n)) for n in row] for row in self.confusion_matrix]
+        widths = [max(len(name), *(len(row[j]) for row in counts)) for j, name in enumerate(names)]
+        label = max(len(name) for name in names)
+        lines = [
+            " " * label + "  " + " ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))
         ]
+        lines.extend(
+            name.ljust(label)
+            + "  "
+            + " ".join(c.rjust(w) for c, w in zip(row, widths, strict=True))
+            for name, row in zip(names, counts, strict=True)
+        )
         return (
             f"accuracy {self.accuracy:.3f} on {len(self.y_true)} tracks\n\n{self.report}\n"
-            "confusion matrix (rows: true genre, columns: predicted genre)\n"
-            + "\n".join([header, *rows])
+            "confusion matrix (rows: true genre, columns: predicted genre)\n" + "\n".join(lines)
         )
 
 
