@@ -22,7 +22,9 @@ How a page is run
 
 What is checked
 ---------------
-A ``print(...)`` line, or an ``sk-genre`` command line, whose comment holds numbers is a claim:
+A ``print(...)`` line, or an ``sk-genre`` command line, whose comment holds numbers is a claim,
+and so is a one-line expression whose comment starts with its value, as a REPL shows it
+(``X.shape  # (4, 26): 13 coefficients x (mean, std)`` claims ``(4, 26)``):
 the numbers printed must equal the comment's, in order, within the tolerance we promise for
 documented figures:
 
@@ -39,6 +41,7 @@ Pages with no figures to check still run: a snippet that raises fails its page. 
 snippets train networks on audio are ``slow``.
 """
 
+import ast
 import io
 import json
 import os
@@ -55,8 +58,9 @@ from .conftest import REPO
 
 SK_GENRE = str(Path(sys.executable).with_name("sk-genre"))
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-OWN_TOLERANCE = re.compile(r"\(±\s*([\d.]+)\)")
+OWN_TOLERANCE = re.compile(r"\(±\s*(\d[\d.]*(?:[eE]-?\d+)?)\)")
 SKIP = re.compile(r"<!--\s*snippet:\s*skip\b")
+VALUE_START = re.compile(r"^[-\d(\[{'\"]")
 SETUP = re.compile(r"^<!--\s*snippet:\s*setup\s*$")
 FENCE = re.compile(r"^```(\w*)\s*$")
 
@@ -101,28 +105,54 @@ def blocks(page):
     return found
 
 
+def _value_part(comment):
+    """The comment up to its first ``": "`` outside brackets (``"(4, 26): 13"``: ``(4, 26)``)."""
+    depth = 0
+    for i, char in enumerate(comment):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth == 0 and comment.startswith(": ", i):
+            return comment[:i]
+    return comment
+
+
 def claims(source):
-    """``{line_index: comment}`` of the lines of ``source`` whose code is a print with a comment."""
-    found = {}
+    """``{line_index: (kind, comment, expression)}`` of the lines of ``source`` that claim output.
+
+    ``"print"``: a ``print(...)`` line whose comment holds numbers. ``"expr"``: a one-line
+    expression whose comment starts with a value (a number, bracket or quote), as a
+    REPL would show it (``X.shape  # (4, 26): 13 coefficients x 2`` claims ``(4, 26)``).
+    """
+    comments = {}
     for token in tokenize.generate_tokens(io.StringIO(source + "\n").readline):
-        if token.type != tokenize.COMMENT:
+        if token.type == tokenize.COMMENT and NUMBER.search(token.string):
+            comments[token.start[0]] = token.string.lstrip("#").strip()
+    found = {}
+    for node in ast.parse(source).body:
+        comment = comments.get(node.lineno)
+        if comment is None or not isinstance(node, ast.Expr) or node.lineno != node.end_lineno:
             continue
-        row, col = token.start
-        code = token.line[:col].strip()
-        if code.startswith("print(") and NUMBER.search(token.string):
-            found[row - 1] = token.string.lstrip("#").strip()
+        call = node.value
+        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "print":
+            found[node.lineno - 1] = ("print", comment, None)
+        elif VALUE_START.match(comment):
+            code = ast.get_source_segment(source, node)
+            found[node.lineno - 1] = ("expr", _value_part(comment), code)
     return found
 
 
 def instrumented(source, first_line):
-    """``source`` with each claiming ``print(`` replaced by a recording one."""
+    """``source`` with each claiming line replaced by one that also records what it shows."""
     lines = source.splitlines()
-    for index, comment in claims(source).items():
+    for index, (kind, comment, code) in claims(source).items():
         line = lines[index]
-        at = line.index("print(")
-        lines[index] = (
-            f"{line[:at]}_snippet_print({first_line + index}, {comment!r}, {line[at + 6 :]}"
-        )
+        indent = line[: len(line) - len(line.lstrip())]
+        where = first_line + index
+        if kind == "print":
+            at = line.index("print(")
+            lines[index] = f"{line[:at]}_snippet_print({where}, {comment!r}, {line[at + 6 :]}"
+        else:
+            lines[index] = f"{indent}_snippet_print({where}, {comment!r}, repr(({code})))"
     return "\n" * (first_line - 1) + "\n".join(lines)
 
 
@@ -250,6 +280,7 @@ def test_the_checker_catches_a_wrong_figure():
     assert check({"line": 1, "claim": "2.8e-07", "printed": "1.46e-06"}, "p")
     assert check({"line": 1, "claim": "1.5e-06", "printed": "1.46e-06"}, "p") is None
     assert check({"line": 1, "claim": "0.70 (± 0.1)", "printed": "0.78"}, "p") is None
+    assert check({"line": 1, "claim": "2.8e-07 (± 1e-05)", "printed": "1.46e-06"}, "p") is None
     assert (
         check({"line": 1, "claim": "metal 0.32, rock 0.24, ...", "printed": "0.32 0.24 0.1"}, "p")
         is None
