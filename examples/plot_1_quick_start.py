@@ -9,7 +9,7 @@ matrix and per-genre accuracy.
 The table holds 57 librosa summary features (chroma, spectral shape, tempo,
 20 MFCCs, mean and variance) of the 1000 GTZAN excerpts, computed by others
 from the original WAV files (Kaggle `features_30_sec.csv`). No audio is
-decoded here. Run time: about 15 s on 2 CPU cores.
+decoded here. Run time: as measured when the site is built (bottom of the page).
 """
 
 # %%

@@ -10,7 +10,7 @@ features for each candidate.
 The audio here is **synthetic**: 3-second clips of three made-up "genres"
 (a harmonic drone, band-passed noise, a click track), each mixed with a
 little of the other two. They are not music; they keep the example fast
-(about 30 s on 2 CPU cores) and self-contained. The grid's winner on them says
+and self-contained (run time: bottom of the page). The grid's winner on them says
 nothing about real genres. On GTZAN audio, point `load_audio_folder` at the
 folder instead.
 """

@@ -12,7 +12,7 @@ One seed per network (`random_state=0`): the validation accuracy of one seed
 varies by about ±0.02 (±4 tracks) between seeds; the mean over five seeds is
 in the [accuracy page](../../accuracy.md). The fifth seed network, the mel
 CNN, needs audio: see `train_seed_cnn.py` in this gallery (not run when the
-site is built). Run time: about 35 s on 2 CPU cores.
+site is built). Run time: as measured when the site is built (bottom of the page).
 """
 
 # %%

@@ -16,7 +16,7 @@ Here two models are scored three ways on the bundled GTZAN feature table:
 3. **`FaultFilteredSplit`**: train on 443 tracks, test on 197 by other
    artists (Kereliuk, Sturm & Larsen 2015). The honest number.
 
-Run time: about 35 s on 2 CPU cores.
+Run time: as measured when the site is built (bottom of the page).
 """
 
 # %%

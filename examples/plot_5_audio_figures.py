@@ -13,7 +13,7 @@ GTZAN audio is not shipped with sk_genre (copyright), so the clip here is
 of sine tones and noise bursts at 120 BPM. It looks like music in a
 spectrogram and is nothing like a real recording to a classifier. With GTZAN
 audio, pass a path instead: `plot_waveform("blues/blues.00000.ogg")`.
-Run time: a few seconds.
+Run time: as measured when the site is built (bottom of the page).
 """
 
 # %%

@@ -15,8 +15,9 @@ This example runs it on gtzan-mini, 59 real GTZAN tracks:
 GTZAN audio is not shipped with sk_genre (copyright). The docs build finds
 gtzan-mini at `$SK_GENRE_DATA/gtzan-mini`, else at `../shared/data/gtzan-mini`
 beside the repository; without it the example says so and runs on synthetic
-clips instead, whose numbers mean nothing. Run time: about 50 s on 2 CPU
-cores, most of it computing each track's embedding and MFCCs once.
+clips instead, whose numbers mean nothing. Run time: as measured when the site
+is built (bottom of the page), most of it computing each track's embedding and
+MFCCs once.
 """
 
 # %%

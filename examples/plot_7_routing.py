@@ -16,7 +16,8 @@ which holds out whole groups. Without routing the same is spelled
 `groups=g, params={"model__groups": g}`; this example checks that both give
 the same scores.
 
-Run time: about a minute on 2 CPU cores (six fits of the seed DNN).
+Run time: as measured when the site is built (bottom of the page); six fits of
+the seed DNN.
 """
 
 # %%

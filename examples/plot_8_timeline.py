@@ -10,8 +10,8 @@ joined into one 90-s file: classical, metal, hip-hop. Its 3-s windows (the
 default for musicnn: its patches, back to back) should follow the three.
 
 Without gtzan-mini (see the pretrained example) the example says so and
-stops. Run time: about 60 s on 2 CPU cores, most of it the embeddings of the
-56 training tracks.
+stops. Run time: as measured when the site is built (bottom of the page), most
+of it the embeddings of the 56 training tracks.
 """
 
 # %%
