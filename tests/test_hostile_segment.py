@@ -201,7 +201,7 @@ def test_same_stem_other_extension_are_two_songs(excerpts, tmp_path):
     ]
     for row in manifest_rows(dst):  # each row names its own source, and the piece is its span
         piece = sf.read(dst / row["file"], dtype="int16")[0]
-        source = sf.read(row["source"], dtype="int16")[0]
+        source = sf.read(dst / row["source"], dtype="int16")[0]
         start = round(float(row["start"]) * SR)
         np.testing.assert_array_equal(piece, source[start : start + piece.size])
         prefix = row["file"].split("/")[1].rsplit(".", 2)[0]  # without .<k>.wav

@@ -460,7 +460,7 @@ def _groups(root, paths):
         return own, [None] * len(own)
     rows = _read_manifest(manifest, required=("file", "song"))
     songs = {row["file"]: row["song"] for row in rows}
-    sources = {row["file"]: row.get("source") or None for row in rows}
+    sources = {row["file"]: _source_of(row, root) for row in rows}
     missing = [r for r in relative if r not in songs]
     if missing:
         warnings.warn(
@@ -705,7 +705,8 @@ def segment_audio_folder(
             single-file ``src``), ``song`` (source path relative to ``src``
             without its extension, e.g. ``"blues/blues.00000"``: unique
             across genres; with the extension on a stem clash), ``source``
-            (absolute source path), ``start`` and ``end`` (the piece's span
+            (the source file's path relative to ``dst``, so the two folders
+            can move together), ``start`` and ``end`` (the piece's span
             in the source, in seconds), ``segment_duration`` and ``sr`` (the
             settings, ``sr`` empty for each source's own rate).
 
@@ -810,7 +811,7 @@ def segment_audio_folder(
                     "file": piece.relative_to(dst).as_posix(),
                     "genre": genre,
                     "song": song,
-                    "source": os.path.abspath(path),
+                    "source": _relative_source(path, dst),
                     "start": round(start, 6),
                     "end": round(end, 6),
                     **setting,
@@ -897,6 +898,28 @@ def _remove_pieces(dst, files):
             piece.unlink()
 
 
+def _relative_source(path, dst):
+    """``path`` relative to ``dst`` (POSIX), so a folder moved with its sources still reads.
+
+    Absolute where no relative path exists (another drive on Windows).
+    """
+    try:
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(dst))).as_posix()
+    except ValueError:
+        return os.path.abspath(path)
+
+
+def _source_of(row, folder):
+    """Absolute path of a ``segments.csv`` row's source (stored relative to ``folder``), or None.
+
+    Rows written by earlier versions hold absolute paths; they are returned as they are.
+    """
+    source = row.get("source")
+    if not source:
+        return None
+    return os.path.normpath(os.path.join(os.path.abspath(folder), source))
+
+
 class _Manifest:
     """The rows of ``segments.csv`` as segmenting goes, written atomically."""
 
@@ -914,7 +937,7 @@ class _Manifest:
         files = {row["file"] for row in rows}
 
         def same(row):
-            return row["song"] == song or row.get("source") == source
+            return row["song"] == song or _source_of(row, self.path.parent) == source
 
         old = [r["file"] for r in self.rows if same(r) and r["file"] not in files]
         self.rows = [r for r in self.rows if not same(r) and r["file"] not in files]
