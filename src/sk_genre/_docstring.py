@@ -72,7 +72,10 @@ memory : str, os.PathLike, joblib.Memory or None, default=$default
     Cache of per-clip results (a folder or a :class:`joblib.Memory`),
     keyed by the file's bytes (or the waveform's samples), the parameters
     and the sk_genre version: a rerun on the same files only reads the
-    cache. ``None``: no caching.""",
+    cache. ``None``: no caching. The folder is kept as given: a relative
+    one is resolved against the working directory of each call, also in a
+    pipeline saved and loaded elsewhere (give an absolute path to keep one
+    cache; ``sk-genre train --memory`` stores it absolute).""",
     "verbose_clips": """\
 verbose : int, default=$default
     ``1``: show a progress bar for batches that take longer than a few
