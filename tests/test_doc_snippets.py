@@ -16,9 +16,10 @@ How a page is run
   prose assumes (``paths``, ``genres``: gtzan-mini's tracks). It is not shown on the site.
 * A block right after ``<!-- snippet: skip REASON -->`` is not run (the reason says why: e.g.
   it needs TensorFlow, a GPU or a Dask cluster).
-* The working folder is a fresh temporary one whose ``../shared/data`` is the GTZAN data, so
-  ``../shared/data/gtzan-mini`` means what it says and files a snippet writes (caches,
-  models) land outside the repository.
+* The working folder is a fresh temporary one whose ``../shared/data`` is the GTZAN data and
+  whose ``tests/``, ``tools/``, ``examples/`` and ``benchmarks/`` are the repository's, so
+  ``../shared/data/gtzan-mini`` and ``tests/data/...`` mean what they say, and files a
+  snippet writes (caches, models) land outside the repository.
 
 What is checked
 ---------------
@@ -36,6 +37,11 @@ documented figures:
   order of magnitude;
 * a comment may state its own tolerance as ``(± 0.05)``; a trailing ``...`` means more
   numbers follow (only the quoted ones are compared).
+
+A ```` ```text ```` block right after ``<!-- snippet: output -->`` is the whole standard output
+of the block before it (Python or ``sk-genre``), compared number for number by the same rules.
+Run times (a number followed by ``s``: ``(45 s)``, ``1.5s``) are never compared: they are the
+machine's, not the code's.
 
 Pages with no figures to check still run: a snippet that raises fails its page. Pages whose
 snippets train networks on audio are ``slow``.
@@ -61,6 +67,8 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 OWN_TOLERANCE = re.compile(r"\(±\s*(\d[\d.]*(?:[eE]-?\d+)?)\)")
 SKIP = re.compile(r"<!--\s*snippet:\s*skip\b")
 VALUE_START = re.compile(r"^[-\d(\[{'\"]")
+SECONDS = re.compile(r"(?<![\w.])\d+(?:\.\d+)? ?s\b")  # run times: machines differ
+OUTPUT = re.compile(r"<!--\s*snippet:\s*output\s*-->")
 SETUP = re.compile(r"^<!--\s*snippet:\s*setup\s*$")
 FENCE = re.compile(r"^```(\w*)\s*$")
 
@@ -93,9 +101,12 @@ def blocks(page):
         elif not inside and SETUP.match(line):
             setup = (number + 1, [])
         elif not inside and match and match.group(1):
-            skipped = number > 1 and SKIP.search(lines[number - 2])
+            before = lines[number - 2] if number > 1 else ""
             inside, language, start, body = True, match.group(1), number + 1, []
-            language = None if skipped else language
+            if SKIP.search(before):
+                language = None
+            elif OUTPUT.search(before):
+                language = "output"  # what the block before it prints
         elif inside and line.strip() == "```":
             inside = False
             if language:
@@ -164,10 +175,19 @@ def _snippet_print(line, claim, *args, **kwargs):
     builtins.print(*args, **{**kwargs, "file": text})
     builtins.print(text.getvalue(), end="")
     _records.append({"line": line, "claim": claim, "printed": text.getvalue()})
+class _Tee(io.StringIO):
+    def write(self, text):
+        sys.__stdout__.write(text)
+        return super().write(text)
 namespace = {"_snippet_print": _snippet_print, "__name__": "__main__"}
+outputs = {}
 for name, source in json.load(open(sys.argv[1])):
-    exec(compile(source, name, "exec"), namespace)
-json.dump(_records, open(sys.argv[2], "w"))
+    sys.stdout = _Tee()
+    try:
+        exec(compile(source, name, "exec"), namespace)
+    finally:
+        outputs[name], sys.stdout = sys.stdout.getvalue(), sys.__stdout__
+json.dump({"records": _records, "outputs": outputs}, open(sys.argv[2], "w"))
 """
 
 
@@ -189,9 +209,9 @@ def check(record, where):
     claim = record["claim"]
     own = OWN_TOLERANCE.search(claim)
     tolerance = float(own.group(1)) if own else None
-    claim_text = OWN_TOLERANCE.sub("", claim)
+    claim_text = SECONDS.sub("", OWN_TOLERANCE.sub("", claim))
     claimed = NUMBER.findall(claim_text)
-    printed = NUMBER.findall(record["printed"])
+    printed = NUMBER.findall(SECONDS.sub("", record["printed"]))
     more = claim_text.rstrip().endswith("...")
     problem = None
     if len(printed) < len(claimed) or (not more and len(printed) != len(claimed)):
@@ -214,10 +234,13 @@ def run_page(page, tmp_path, data):
     (tmp_path / "shared" / "data").symlink_to(data, target_is_directory=True)
     work = tmp_path / "work"
     work.mkdir()
+    for folder in ("tests", "tools", "examples", "benchmarks"):  # files pages name
+        if (REPO / folder).is_dir():
+            (work / folder).symlink_to(REPO / folder, target_is_directory=True)
     python = [
         (f"{page.name}:{start}", src) for lang, start, src in blocks(page) if lang == "python"
     ]
-    records = []
+    records, outputs = [], {}
     env = {**os.environ, "MPLBACKEND": "Agg"}
     if python:
         script = tmp_path / "snippets.json"
@@ -235,10 +258,20 @@ def run_page(page, tmp_path, data):
             text=True,
         )
         assert result.returncode == 0, f"{page.name}: a snippet failed\n{result.stderr[-4000:]}"
-        records += json.loads(out.read_text())
+        ran = json.loads(out.read_text())
+        records += ran["records"]
+        outputs.update(ran["outputs"])
+    previous = None
     for lang, start, src in blocks(page):
+        name = f"{page.name}:{start}"
+        if lang == "output":  # the whole stdout of the block before, number for number
+            assert previous in outputs, f"{name}: an output block must follow a run block"
+            records.append({"line": start, "claim": src, "printed": outputs[previous]})
+            continue
+        previous = name
         if lang != "bash":
             continue
+        outputs[name] = ""
         for offset, line in enumerate(src.splitlines()):
             if not line.startswith("sk-genre "):
                 continue
@@ -251,6 +284,7 @@ def run_page(page, tmp_path, data):
                 text=True,
             )
             assert result.returncode == 0, f"{page.name}:{start + offset}: {line}\n{result.stderr}"
+            outputs[name] += result.stdout
             if NUMBER.search(comment):
                 records.append({"line": start + offset, "claim": comment, "printed": result.stdout})
     return records
@@ -281,6 +315,7 @@ def test_the_checker_catches_a_wrong_figure():
     assert check({"line": 1, "claim": "1.5e-06", "printed": "1.46e-06"}, "p") is None
     assert check({"line": 1, "claim": "0.70 (± 0.1)", "printed": "0.78"}, "p") is None
     assert check({"line": 1, "claim": "2.8e-07 (± 1e-05)", "printed": "1.46e-06"}, "p") is None
+    assert check({"line": 1, "claim": "0.44 (45 s)", "printed": "0.44 (52 s)"}, "p") is None
     assert (
         check({"line": 1, "claim": "metal 0.32, rock 0.24, ...", "printed": "0.32 0.24 0.1"}, "p")
         is None
