@@ -211,13 +211,6 @@ def test_help_imports_no_heavy_library():
     assert by_package == [], by_package
 
 
-def test_cli_model_names_are_the_pipeline_s():
-    """The parser's copy of MODELS (no scikit-learn import for --help) is the real one."""
-    from sk_genre import cli, pipeline
-
-    assert cli.MODELS == pipeline.MODELS
-
-
 def test_python_dash_m_runs_the_command_line():
     import sys
 

@@ -19,23 +19,12 @@ import warnings
 from pathlib import Path
 
 from ._atomic import atomic_path, check_output_path
+from ._names import MODELS
 from ._version import __version__
 from .exceptions import AudioDecodeError
 
 __all__ = ["main"]
 
-#: ``sk_genre.pipeline.MODELS``, spelled out so that building the parser (``--help``)
-#: imports no scikit-learn; tests/test_cli.py checks the two are equal.
-MODELS = (
-    "baseline",
-    "regularized",
-    "dnn",
-    "dnn_threshold",
-    "cnn",
-    "logistic",
-    "linear_svc",
-    "zero_shot",
-)
 
 #: Exit status: everything went well.
 EXIT_OK = 0

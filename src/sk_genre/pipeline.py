@@ -19,25 +19,12 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.metaestimators import available_if
 
 from ._labels import check_genres
+from ._names import FEATURES, MODELS
 from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion, check_clips
 from .features._base import ClipFeatureTransformer
 
 __all__ = ["make_pipeline", "GenrePipeline", "FEATURES", "MODELS"]
 
-#: Names accepted by ``make_pipeline(features=...)``.
-FEATURES = ("mfcc", "spectral", "gtzan", "mel", "musicnn", None)
-#: Names accepted by ``make_pipeline(model=...)``: the seed network presets, scikit-learn
-#: linear heads, and the zero-shot tag classifier (with ``features="musicnn"``).
-MODELS = (
-    "baseline",
-    "regularized",
-    "dnn",
-    "dnn_threshold",
-    "cnn",
-    "logistic",
-    "linear_svc",
-    "zero_shot",
-)
 #: Inverse regularisation of the linear heads (chosen by grouped CV on gtzan-mini, see
 #: docs/accuracy.md).
 LOGISTIC_C = 1.0
