@@ -9,8 +9,9 @@ How a page is run
   page and the page's own line.
 * ``sk-genre`` lines of ```` ```bash ```` blocks run after the page's Python, from the same
   folder, with the ``sk-genre`` of this environment. Other shell lines (``pip install``,
-  ``mkdocs serve``) are not run here: CI runs the install itself. docs/cli.md is checked by
-  tests/test_cli_docs.py, and the README's set-up commands by ``.ci/run``.
+  ``mkdocs serve``) are not run here: CI runs the install itself, and the README's set-up
+  commands are ``.ci/run``'s. docs/cli.md is not run here yet (its commands chain model files
+  and need minutes of training each; tests/test_cli_train.py runs its ``train`` command).
 * A page may hold hidden set-up code in an HTML comment, ``<!-- snippet: setup`` ... ``-->``:
   it runs where it stands, before the blocks after it, and gives the names that the page's
   prose assumes (``paths``, ``genres``: gtzan-mini's tracks). It is not shown on the site.
@@ -74,7 +75,7 @@ FENCE = re.compile(r"^```(\w*)\s*$")
 
 #: pages whose snippets train networks on audio or run musicnn over folders (minutes each)
 SLOW = {"pretrained.md", "evaluation.md", "pipelines.md", "models.md", "timeline.md"}
-#: checked elsewhere (tests/test_cli_docs.py) or holding no snippets
+#: not run here (see the module docstring) or holding no snippets
 NOT_HERE = {"cli.md", "changelog.md"}
 
 PAGES = [REPO / "README.md"] + sorted(
