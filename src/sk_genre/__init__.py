@@ -10,9 +10,18 @@ unless ``KERAS_BACKEND`` or keras.json names an installed one, see
 ``sk_genre._backend``), so a later ``import keras`` works without TensorFlow.
 """
 
+from typing import TYPE_CHECKING
+
 from ._backend import ensure_keras_backend
 from ._version import __version__
 from .exceptions import AudioDecodeError, InconsistentVersionWarning
+
+if TYPE_CHECKING:  # what static tools see (griffe for the docs site, IDEs); lazy at runtime
+    from .features import MelChunker, MFCCTransformer, SpectralFeatureUnion
+    from .models import CNNClassifier, DenseClassifier
+    from .pipeline import make_pipeline
+    from .pretrained import MusicnnEmbedding
+    from .timeline import GenreTimeline, predict_timeline
 
 ensure_keras_backend()  # sets KERAS_BACKEND only; nothing here imports keras
 
