@@ -7,11 +7,11 @@ How a page is run
   namespace (as a reader pastes them into one session), from the repository root (so
   ``../shared/data`` is the shared GTZAN data), with ``MPLBACKEND=Agg``. A traceback names the
   page and the page's own line.
-* ``sk-genre`` lines of ```` ```bash ```` blocks run after the page's Python, from the same
-  folder, with the ``sk-genre`` of this environment. Other shell lines (``pip install``,
-  ``mkdocs serve``) are not run here: CI runs the install itself, and the README's set-up
-  commands are ``.ci/run``'s. docs/cli.md is not run here yet (its commands chain model files
-  and need minutes of training each; tests/test_cli_train.py runs its ``train`` command).
+* ``sk-genre`` lines of ```` ```bash ```` blocks (``sk-genre ARGS``, optionally
+  ``cd DIR && `` before and ``> FILE`` after) run after the page's Python, in page order, from
+  the same folder, with the ``sk-genre`` of this environment, and must exit 0, or N after
+  ``<!-- snippet: exit N -->``. Other shell lines (``pip install``, ``mkdocs serve``) are not
+  run here: CI runs the install itself, and the README's set-up commands are ``.ci/run``'s.
 * A page may hold hidden set-up code in an HTML comment, ``<!-- snippet: setup`` ... ``-->``:
   it runs where it stands, before the blocks after it, and gives the names that the page's
   prose assumes (``paths``, ``genres``: gtzan-mini's tracks). It is not shown on the site.
@@ -39,8 +39,14 @@ documented figures:
 * a comment may state its own tolerance as ``(± 0.05)``; a trailing ``...`` means more
   numbers follow (only the quoted ones are compared).
 
-A ```` ```text ```` block right after ``<!-- snippet: output -->`` is the whole standard output
-of the block before it (Python or ``sk-genre``), compared number for number by the same rules.
+A ```` ```text ```` block right after ``<!-- snippet: output -->`` is the whole output of the
+block before it (Python or ``sk-genre``), compared line for line, each line's numbers by the
+rules above: a line that is one of sk-genre's messages (``sk-genre: ...``) or a per-file error
+(``PATH<TAB>error: ...``) with those lines of stderr, every other line with the next line of
+stdout. A ``...`` line leaves out printed lines, up to the first whose words (numbers aside,
+indentation kept) are those of the next line of the page, or all the rest. After
+``<!-- snippet: output stderr -->`` the block is the whole stderr (progress bars aside), after
+``<!-- snippet: output FILE -->`` the contents of ``FILE`` that the block before wrote.
 Run times (a number followed by ``s``: ``(45 s)``, ``1.5s``) are never compared: they are the
 machine's, not the code's.
 
@@ -69,14 +75,30 @@ OWN_TOLERANCE = re.compile(r"\(±\s*(\d[\d.]*(?:[eE]-?\d+)?)\)")
 SKIP = re.compile(r"<!--\s*snippet:\s*skip\b")
 VALUE_START = re.compile(r"^[-\d(\[{'\"]")
 SECONDS = re.compile(r"(?<![\w.])\d+(?:\.\d+)? ?s\b")  # run times: machines differ
-OUTPUT = re.compile(r"<!--\s*snippet:\s*output\s*-->")
+OUTPUT = re.compile(r"<!--\s*snippet:\s*output(?:\s+(\S+))?\s*-->")
+EXIT = re.compile(r"<!--\s*snippet:\s*exit\s+(\d+)\s*-->")
+GAP = {"...", "…"}
+COMMAND = re.compile(r"^(cd \S+ && )?sk-genre ")  # run; other shell lines are not
+#: the lines sk-genre writes to stderr besides progress bars: messages and per-file errors
+STDERR = re.compile(r"^sk-genre:|\terror: ")
+PROGRESS = re.compile(r"\d+%\||\d+(?:it|s)/(?:s|it)\]|\| \d+/\d+ \[")  # tqdm bars
 SETUP = re.compile(r"^<!--\s*snippet:\s*setup\s*$")
 FENCE = re.compile(r"^```(\w*)\s*$")
 
-#: pages whose snippets train networks on audio or run musicnn over folders (minutes each)
-SLOW = {"pretrained.md", "evaluation.md", "pipelines.md", "models.md", "timeline.md"}
-#: not run here (see the module docstring) or holding no snippets
-NOT_HERE = {"cli.md", "changelog.md"}
+#: pages whose snippets train networks on audio or run musicnn over folders (a minute or more
+#: each). .ci/run runs README.md, getting-started.md and cli.md after the default run.
+SLOW = {
+    "README.md",
+    "getting-started.md",
+    "cli.md",
+    "pretrained.md",
+    "evaluation.md",
+    "pipelines.md",
+    "models.md",
+    "timeline.md",
+}
+#: holding no snippets
+NOT_HERE = {"changelog.md"}
 
 PAGES = [REPO / "README.md"] + sorted(
     p for p in (REPO / "docs").glob("*.md") if p.name not in NOT_HERE
@@ -84,18 +106,21 @@ PAGES = [REPO / "README.md"] + sorted(
 
 
 def blocks(page):
-    """``(language, first_line, source)`` of each fenced block not marked as skipped.
+    """``(language, first_line, source, option)`` of each fenced block not skipped.
 
-    A hidden ``<!-- snippet: setup`` comment is a ``python`` block too.
+    A hidden ``<!-- snippet: setup`` comment is a ``python`` block too. ``option`` is, for a
+    ``bash`` block, the status its ``sk-genre`` commands must exit with (0 unless the comment
+    before the block is ``<!-- snippet: exit N -->``) and, for an ``output`` block, what it
+    shows: ``None`` (the printed output), ``"stderr"`` or a file's name.
     """
     lines = page.read_text().splitlines()
-    found, inside, language, start, body = [], False, None, 0, []
+    found, inside, language, start, body, status = [], False, None, 0, [], 0
     setup = None
     for number, line in enumerate(lines, start=1):
         match = FENCE.match(line)
         if setup is not None:
             if line.strip() == "-->":
-                found.append(("python", setup[0], "\n".join(setup[1])))
+                found.append(("python", setup[0], "\n".join(setup[1]), 0))
                 setup = None
             else:
                 setup[1].append(line)
@@ -104,14 +129,17 @@ def blocks(page):
         elif not inside and match and match.group(1):
             before = lines[number - 2] if number > 1 else ""
             inside, language, start, body = True, match.group(1), number + 1, []
+            exit_status = EXIT.search(before)
+            status = int(exit_status.group(1)) if exit_status else 0
             if SKIP.search(before):
                 language = None
             elif OUTPUT.search(before):
-                language = "output"  # what the block before it prints
+                language = "output"  # what the block before it prints, or writes
+                status = OUTPUT.search(before).group(1)
         elif inside and line.strip() == "```":
             inside = False
             if language:
-                found.append((language, start, "\n".join(body)))
+                found.append((language, start, "\n".join(body), status))
         elif inside:
             body.append(line)
     return found
@@ -229,6 +257,98 @@ def check(record, where):
     return None
 
 
+def _words(line):
+    """``line`` without its numbers and run times, indentation kept: what must match for a
+    ``...`` gap to end."""
+    indent = line[: len(line) - len(line.lstrip())]
+    return indent + " ".join(NUMBER.sub("#", SECONDS.sub("", line)).split())
+
+
+def check_lines(claimed, printed, first_line, where):
+    """An output block's lines against the printed ones, in order; a list of messages.
+
+    ``claimed`` is ``[(line_number, text), ...]`` and ``printed`` the printed lines (blank
+    lines left out of both). Each claimed line is compared with the next printed line by
+    :func:`check`; a ``...`` line skips printed lines up to the first whose words (numbers
+    aside) are those of the claimed line after it, or to the end when it is the last line.
+    """
+    problems, at, gap = [], 0, False
+    for number, want in claimed:
+        if want.strip() in GAP:
+            gap = True
+            continue
+        if gap:
+            at = next(
+                (i for i in range(at, len(printed)) if _words(printed[i]) == _words(want)), None
+            )
+            if at is None:
+                return problems + [f"{where}:{number}: no printed line like {want.strip()!r}"]
+            gap = False
+        if at >= len(printed):
+            return problems + [f"{where}:{number}: the page shows more lines than were printed"]
+        problem = check({"line": number, "claim": want, "printed": printed[at]}, where)
+        if problem:
+            problems.append(problem)
+        at += 1
+    if not gap and at < len(printed):
+        problems.append(
+            f"{where}:{first_line}: {len(printed) - at} more line(s) printed than the page "
+            f"shows (end the block with ... if they are left out on purpose): {printed[at]!r}"
+        )
+    return problems
+
+
+def stderr_lines(text):
+    """The lines of a command's stderr that a reader sees once it ends: progress bars left
+    out (each line's text after its last carriage return, tqdm bars dropped)."""
+    lines = (line.rsplit("\r", 1)[-1].rstrip() for line in text.split("\n"))
+    return [line for line in lines if line.strip() and not PROGRESS.search(line)]
+
+
+def check_output(record, where):
+    """An output block (see the module docstring); a list of messages.
+
+    Its lines that are sk-genre's messages or per-file errors (:data:`STDERR`) are compared
+    with those of stderr, the others with stdout; a block shown as stderr or as a file's
+    contents with all of stderr (progress bars aside) or the file.
+    """
+    claimed = [
+        (record["line"] + i, line)
+        for i, line in enumerate(record["claim"].splitlines())
+        if line.strip()
+    ]
+    printed = [line for line in record["printed"].splitlines() if line.strip()]
+    if record.get("whole"):
+        return check_lines(claimed, printed, record["line"], where)
+    errors = [line for line in stderr_lines(record["stderr"]) if STDERR.search(line)]
+    to_stderr = [(n, line) for n, line in claimed if STDERR.search(line)]
+    to_stdout = [(n, line) for n, line in claimed if not STDERR.search(line)]
+    return check_lines(to_stdout, printed, record["line"], where) + (
+        check_lines(to_stderr, errors, record["line"], where) if to_stderr else []
+    )
+
+
+def run_command(line, work, env):
+    """Run one ``sk-genre`` line of a bash block: ``[cd DIR &&] sk-genre ARGS [> FILE]``.
+
+    Returns the finished process; with ``> FILE`` its stdout is also written to ``FILE``.
+    """
+    words = shlex.split(line)
+    cwd = work
+    if words[0] == "cd" and words[2] == "&&":
+        cwd, words = work / words[1], words[3:]
+    target = None
+    if ">" in words:
+        target = cwd / words[words.index(">") + 1]
+        words = words[: words.index(">")]
+    result = subprocess.run(
+        [SK_GENRE, *words[1:]], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    if target is not None:
+        target.write_text(result.stdout)
+    return result
+
+
 def run_page(page, tmp_path, data):
     """Run ``page``'s snippets from ``tmp_path/work``, whose ``../shared/data`` is ``data``."""
     (tmp_path / "shared").mkdir()
@@ -239,7 +359,7 @@ def run_page(page, tmp_path, data):
         if (REPO / folder).is_dir():
             (work / folder).symlink_to(REPO / folder, target_is_directory=True)
     python = [
-        (f"{page.name}:{start}", src) for lang, start, src in blocks(page) if lang == "python"
+        (f"{page.name}:{start}", src) for lang, start, src, _ in blocks(page) if lang == "python"
     ]
     records, outputs = [], {}
     env = {**os.environ, "MPLBACKEND": "Agg"}
@@ -263,29 +383,36 @@ def run_page(page, tmp_path, data):
         records += ran["records"]
         outputs.update(ran["outputs"])
     previous = None
-    for lang, start, src in blocks(page):
+    stderr = {}
+    for lang, start, src, option in blocks(page):
         name = f"{page.name}:{start}"
-        if lang == "output":  # the whole stdout of the block before, number for number
+        if lang == "output":  # what the block before printed or wrote, line for line
             assert previous in outputs, f"{name}: an output block must follow a run block"
-            records.append({"line": start, "claim": src, "printed": outputs[previous]})
+            record = {"line": start, "claim": src, "output": True, "whole": option is not None}
+            if option is None:
+                record.update(printed=outputs[previous], stderr=stderr.get(previous, ""))
+            elif option == "stderr":
+                record["printed"] = "\n".join(stderr_lines(stderr.get(previous, "")))
+            else:
+                assert (work / option).is_file(), f"{name}: the block before wrote no {option}"
+                record["printed"] = (work / option).read_text()
+            records.append(record)
             continue
         previous = name
         if lang != "bash":
             continue
-        outputs[name] = ""
+        outputs[name] = stderr[name] = ""
         for offset, line in enumerate(src.splitlines()):
-            if not line.startswith("sk-genre "):
-                continue
             command, _, comment = line.partition("  # ")
-            result = subprocess.run(
-                [SK_GENRE, *shlex.split(command)[1:]],
-                cwd=work,
-                env=env,
-                capture_output=True,
-                text=True,
+            if not COMMAND.match(command):
+                continue
+            result = run_command(command, work, env)
+            assert result.returncode == option, (
+                f"{page.name}:{start + offset}: {line}\nexit status {result.returncode}, "
+                f"the page says {option}\n{result.stderr[-4000:]}"
             )
-            assert result.returncode == 0, f"{page.name}:{start + offset}: {line}\n{result.stderr}"
             outputs[name] += result.stdout
+            stderr[name] += result.stderr
             if NUMBER.search(comment):
                 records.append({"line": start + offset, "claim": comment, "printed": result.stdout})
     return records
@@ -302,7 +429,12 @@ def _params():
 @pytest.mark.parametrize("page", list(_params()))
 def test_page_snippets_run_and_print_what_the_page_says(page, tmp_path, gtzan_mini):
     records = run_page(page, tmp_path, gtzan_mini.root.parent)
-    problems = [p for p in (check(r, page.name) for r in records) if p]
+    problems = []
+    for record in records:
+        if record.get("output"):
+            problems += check_output(record, page.name)
+        elif problem := check(record, page.name):
+            problems.append(problem)
     assert not problems, "\n".join(problems)
 
 
@@ -321,3 +453,30 @@ def test_the_checker_catches_a_wrong_figure():
         check({"line": 1, "claim": "metal 0.32, rock 0.24, ...", "printed": "0.32 0.24 0.1"}, "p")
         is None
     )
+
+
+def test_output_blocks_are_compared_line_for_line():
+    """check_output(): lines in order, ``...`` gaps, stderr lines, progress bars left out."""
+    record = {
+        "line": 10,
+        "claim": "accuracy 0.81\n...\nsaved 59 tracks\nempty.wav\terror: file is empty\n"
+        "sk-genre: 1 of 3 file(s) could not be read",
+        "printed": "accuracy 0.80\nreport 7 0.5\n\nsaved 59 tracks\n",
+        "stderr": "features:  50%|#####     | 1/2 [00:01<00:01]\rfeatures: 100%|##########| 2/2\n"
+        "empty.wav\terror: file is empty\nsk-genre: 1 of 3 file(s) could not be read\n",
+        "whole": False,
+    }
+    assert check_output(record, "p") == []
+    assert "0.70 printed" in check_output({**record, "printed": "accuracy 0.70\nsaved 59"}, "p")[0]
+    stale = {**record, "claim": record["claim"].replace("saved 59", "wrote 59")}
+    assert "no printed line like 'wrote 59 tracks'" in check_output(stale, "p")[0]
+    extra = {**record, "claim": "accuracy 0.81", "stderr": ""}
+    assert "2 more line(s) printed" in check_output(extra, "p")[0]
+    assert (
+        "2 of 3 file(s)"
+        in check_output({**record, "stderr": "sk-genre: 2 of 3 file(s) could not be read"}, "p")[0]
+    )
+    assert stderr_lines(record["stderr"]) == [
+        "empty.wav\terror: file is empty",
+        "sk-genre: 1 of 3 file(s) could not be read",
+    ]

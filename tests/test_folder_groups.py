@@ -139,6 +139,7 @@ def test_a_callable_returning_none_or_unhashable(tmp_path):
     with pytest.warns(UserWarning, match=r"groups\(path\) returned None for 1 of 2 .*jazz/b\.flac"):
         tracks = load_audio_folder(tmp_path, groups=lambda p: lookup.get(p.name))
     assert list(tracks.groups) == ["Known", "jazz/b"]
+    assert list(tracks.grouped) == [True, False]
     with pytest.raises(TypeError, match=r"hashable group .*list \['x'\] .*a\.flac"):
         load_audio_folder(tmp_path, groups=lambda p: ["x"])
 
@@ -172,6 +173,10 @@ def test_untagged_files_fall_back_to_their_own_group_with_one_warning(library):
         relative = path.relative_to(root).as_posix()
         assert groups[relative] == relative.rsplit(".", 1)[0]  # the "file" group
     assert all(groups[r] == artist for r, (artist, _) in tags.items())  # the tagged keep theirs
+    grouped = dict(zip(_relative(tracks, root), tracks.grouped, strict=True))
+    assert {r for r, g in grouped.items() if not g} == {
+        p.relative_to(root).as_posix() for p in (plain, empty, au, broken)
+    }
 
 
 def test_the_warning_names_at_most_five_files(tmp_path):
@@ -186,6 +191,7 @@ def test_the_default_is_the_file_group(library):
     root, tags = library
     default, file = load_audio_folder(root), load_audio_folder(root, groups="file")
     np.testing.assert_array_equal(default.groups, file.groups)
+    assert default.grouped.dtype == bool and default.grouped.all()
     assert list(default.groups) == [r.rsplit(".", 1)[0] for r in _relative(default, root)]
     assert default.paths == file.paths
     np.testing.assert_array_equal(default.target, file.target)

@@ -312,23 +312,6 @@ def _check_train_args(args):
         raise ValueError(f"--memory must be a folder; got the file {args.memory!r}")
 
 
-def _untagged(args, tracks):
-    """Boolean mask: which of ``tracks`` kept their ``"file"`` group for want of a tag."""
-    import numpy as np
-
-    if args.groups == "file":
-        return np.zeros(len(tracks.paths), dtype=bool)
-    from .datasets import load_audio_folder
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the first listing warned about the same files
-        files = load_audio_folder(args.data_dir, groups="file", on_error="skip")
-    own = dict(zip(files.paths, files.groups, strict=True))
-    return np.array(
-        [own.get(p) == g for p, g in zip(tracks.paths, tracks.groups, strict=True)], dtype=bool
-    )
-
-
 def _group_words(args, n_untagged, n_tracks):
     """What the groups are (``"artist"``, ...) and what the grouped-CV estimate is for."""
     word, meaning = _GROUP_WORDS[args.groups]
@@ -442,7 +425,7 @@ def _train(args):
     # before the long fit: a bad -o fails now (one error line, without the loader's
     # warnings), and never overwrites a track it trains on
     check_output_path(args.output, inputs=[*tracks.paths, *tracks.errors])
-    untagged = _untagged(args, tracks)
+    untagged = ~tracks.grouped  # files that kept their own group for want of a tag
     features = args.features or ("mel" if args.model == "cnn" else "mfcc")
     with contextlib.ExitStack() as stack:
         if args.memory is None:  # a cache for this run: the CV reuses the fit's features

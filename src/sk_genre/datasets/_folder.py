@@ -137,6 +137,10 @@ def load_audio_folder(root, *, groups="file", on_error="raise"):
             relative to ``root`` without the extension (unique, so each
             such file is its own group). ``"artist"``: the artist
             (``"John Lee Hooker"``); ``"album"``: ``"<artist> / <album>"``.
+        grouped : ndarray of shape (n_tracks,), dtype bool
+            True where the group is the one asked for, False where a file
+            kept its ``"file"`` group for want of a tag (or ``groups``
+            returned None). All True with ``groups="file"``.
         target_names : list of str
             Genres with at least one readable file, sorted: after files were
             left out, possibly fewer than the sub-folders (a single genre
@@ -310,8 +314,9 @@ def load_audio_folder(root, *, groups="file", on_error="raise"):
             f"({', '.join(sorted(AUDIO_EXTENSIONS))}); found none{unreadable} in {name!r}"
         )
     own, sources = _groups(root, paths)
+    grouped = np.ones(len(own), dtype=bool)
     if groups != "file":
-        own = _tag_groups(root, paths, own, sources, groups)
+        own, grouped = _tag_groups(root, paths, own, sources, groups)
     group_array = np.empty(len(own), dtype=object)
     for i, group in enumerate(own):  # one by one: tuple groups stay tuples, not rows
         group_array[i] = group
@@ -320,6 +325,7 @@ def load_audio_folder(root, *, groups="file", on_error="raise"):
         target=np.array(genres, dtype=object),
         track_ids=np.array([Path(p).stem for p in paths], dtype=object),
         groups=group_array,
+        grouped=grouped,
         target_names=sorted(set(genres)),
         errors=errors,
     )
@@ -476,11 +482,12 @@ def _groups(root, paths):
 
 
 def _tag_groups(root, paths, own, sources, groups):
-    """The ``groups`` of each path from its tags or the callable; ``own`` where there is none.
+    """The ``groups`` of each path from its tags or the callable, ``own`` where there is none,
+    and a boolean array: which paths got the group asked for.
 
     Warns once, naming the files that kept their ``own`` group.
     """
-    values, untagged = [], []
+    values, untagged, grouped = [], [], []
     for path, fallback, source in zip(paths, own, sources, strict=True):
         if callable(groups):
             value = groups(Path(path))
@@ -501,6 +508,7 @@ def _tag_groups(root, paths, own, sources, groups):
                 value = artist
             else:
                 value = f"{artist} / {tags['album']}" if artist and tags["album"] else None
+        grouped.append(value is not None)
         if value is None:
             untagged.append(Path(path).relative_to(root).as_posix())
             value = fallback
@@ -523,7 +531,7 @@ def _tag_groups(root, paths, own, sources, groups):
             UserWarning,
             stacklevel=3,
         )
-    return values
+    return values, np.array(grouped, dtype=bool)
 
 
 def _read_tags(path):
